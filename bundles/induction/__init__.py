@@ -1,0 +1,1 @@
+"""Bundle plugin: the national induction for everyone joining health and social care."""

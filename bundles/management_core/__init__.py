@@ -1,0 +1,1 @@
+"""Bundle plugin: core management, the entry-level accredited management bundle."""

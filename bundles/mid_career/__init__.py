@@ -1,0 +1,1 @@
+"""Bundle plugin: the mid-career programme's online pre-work."""

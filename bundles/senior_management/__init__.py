@@ -1,0 +1,1 @@
+"""Bundle plugin: senior management, the accredited bundle for experienced managers."""

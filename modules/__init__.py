@@ -1,0 +1,1 @@
+"""The national content package: the standards framework and every shipped module (*/module.toml)."""
