@@ -1,0 +1,1 @@
+"""Accredited leadership and management training for health and social care."""

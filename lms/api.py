@@ -1,0 +1,43 @@
+"""The only core surface plugins may import: hook marker, registry access, services and errors."""
+
+from __future__ import annotations
+
+import pluggy
+from flask import current_app
+
+from lms.catalog.registry import Bundle, Catalog, Module
+from lms.plugins.hookspecs import hookimpl
+from lms.errors import Conflict, ContentError, DomainError, Forbidden, NotFound, Problem
+
+# The rest of the core that code plugins use (the certificates plugin among them): import it from here.
+from lms import db  # noqa: E402  (session, after_commit, transaction, engine)
+from lms.audit.services import record as audit  # noqa: E402
+from lms.auth.models import Role, RoleAssignment, User  # noqa: E402
+from lms.auth.principal import Principal  # noqa: E402
+from lms.auth.security import csrf, roles_required  # noqa: E402
+from lms.db import utcnow  # noqa: E402
+from lms.learning.gates import Credential  # noqa: E402
+from lms.learning.models import Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus  # noqa: E402
+from lms.orgs.models import Organisation  # noqa: E402
+from lms.web import NavItem, register_navigation  # noqa: E402
+from lms.xapi import platform as statements  # noqa: E402  (the platform's own xAPI statement builders)
+
+
+
+def catalog() -> Catalog:
+    """The loaded content of the running app."""
+    return current_app.extensions["lms.catalog"]
+
+
+def hooks() -> pluggy.HookRelay:
+    """Call hooks: ``hooks().lms_credentials(session=s, user_id=1)``."""
+    return current_app.extensions["lms.plugins"].hook
+
+
+__all__ = [
+    "Bundle", "Catalog", "Conflict", "ContentError", "DomainError", "Forbidden", "Module", "NotFound",
+    "Problem", "catalog", "hookimpl", "hooks",
+    "Credential", "Enrolment", "EnrolmentStatus", "ModuleProgress", "NavItem", "Organisation", "Principal",
+    "ProgressStatus", "Role", "RoleAssignment", "User", "audit", "csrf", "db", "register_navigation",
+    "roles_required", "statements", "utcnow",
+]

@@ -1,0 +1,1 @@
+"""API tokens: bearer credentials for other systems (HR, workforce data) calling the JSON API."""

@@ -1,0 +1,83 @@
+"""The signed-in person as the rest of the app sees them: identity plus roles by organisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from lms.auth.models import Role, RoleAssignment, User
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An immutable snapshot of a person and their roles, loaded once per request."""
+
+    id: int
+    email: str
+    name: str
+    organisation_id: int | None
+    session_version: int
+    roles: frozenset[tuple[int | None, str]] = field(default_factory=frozenset)
+    is_active: bool = True
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+
+    def get_id(self) -> str:
+        # The version makes a password change or reset sign out every other session.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return (None, Role.PLATFORM_ADMIN) in self.roles
+
+    def has_role(self, role: str, organisation_id: int | None = None) -> bool:
+        """True if the person holds role in that organisation (any, if None), or is a platform admin."""
+        if self.is_platform_admin:
+            return True
+        return any(r == role and (organisation_id is None or o == organisation_id) for o, r in self.roles)
+
+    def organisations_with(self, role: str) -> set[int]:
+        return {o for o, r in self.roles if r == role and o is not None}
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r for _, r in self.roles}
+
+
+class AnonymousPrincipal:
+    """A visitor who has not signed in: the same questions as Principal, all answered no."""
+
+    id = None
+    email = ""
+    name = ""
+    organisation_id = None
+    roles: frozenset = frozenset()
+    role_names: frozenset = frozenset()
+    is_active = False
+    is_authenticated = False
+    is_anonymous = True
+    is_platform_admin = False
+
+    def get_id(self) -> None:
+        return None
+
+    def has_role(self, role: str, organisation_id: int | None = None) -> bool:
+        return False
+
+    def organisations_with(self, role: str) -> set[int]:
+        return set()
+
+
+def load_principal(session: Session, user_id: int) -> Principal | None:
+    """Load a person and their roles in one round trip."""
+    rows = session.exec(
+        select(User, RoleAssignment.organisation_id, RoleAssignment.role)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id, isouter=True)
+        .where(User.id == user_id)
+    ).all()
+    if not rows:
+        return None
+    user = rows[0][0]
+    roles = frozenset((org, role) for _, org, role in rows if role is not None)
+    return Principal(user.id, user.email, user.name, user.organisation_id, user.session_version, roles, user.is_active)

@@ -1,0 +1,137 @@
+"""Sessions, sign-in loading, CSRF, rate limits and security headers for every response."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from functools import wraps
+from typing import Callable
+
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login.utils import login_url
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lms import db
+from lms.auth.principal import AnonymousPrincipal, Principal, load_principal  # noqa: F401  (tests import it here)
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+# Paths that are never cached and that a browser caches for a day.
+STATIC_PREFIXES = ("/assets/", "/static/")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> Principal | None:
+    user_id, _, version = token.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    principal = load_principal(db.session(), int(user_id))
+    # A password change or reset bumps the version, ending every session made with the old one.
+    if principal is None or not principal.is_active or principal.session_version != int(version):
+        return None
+    return principal
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """JSON paths get 401; the home page sends visitors to the start page; other pages to sign in."""
+    from lms.web import wants_json
+
+    if wants_json():
+        return jsonify({"error": "Sign in to continue"}), 401
+    if request.path == "/" and "auth.start" in current_app.view_functions:
+        return redirect(url_for("auth.start"))
+    return redirect(login_url("auth.sign_in", next_url=request.full_path.rstrip("?")))
+
+
+def start_session(principal: Principal) -> None:
+    """Sign in afresh: drop everything the old session held (no fixation), then keep it permanent."""
+    from flask import session
+
+    logout_user()
+    session.clear()
+    login_user(principal)
+    session.permanent = True
+
+
+def configure_security(app: Flask) -> None:
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["SESSION_LIFETIME_MINUTES"])
+    if app.config["ENV"] == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Client address and scheme as the proxies saw them: rate limits key on the real client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    csrf.init_app(app)
+    # One limiter per app: Flask-Limiter keeps its settings on the instance, so a shared one would
+    # carry one app's storage and on/off switch into the next (tests build many apps).
+    limiter = Limiter(key_func=get_remote_address, default_limits=[],
+                      storage_uri=app.config["RATELIMIT_STORAGE_URI"])
+    limiter.init_app(app)
+    app.extensions["lms.limiter"] = limiter
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.anonymous_user = AnonymousPrincipal
+
+    @app.before_request
+    def _fresh_request() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+        # Load the person afresh for every request, even when requests share an app context
+        # (as they do in tests), so a session ended elsewhere is noticed at once.
+        g.pop("_login_user", None)
+
+    @app.after_request
+    def _headers(response):  # noqa: ANN001
+        nonce = g.get("csp_nonce", "")
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        if app.config["ENV"] == "production":
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        # Pages carry personal records and single-use links: keep them out of every cache.
+        if not request.path.startswith(STATIC_PREFIXES):
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def rate_limit(config_key: str):  # noqa: ANN201
+    """A context manager counting one attempt per client address against the limit in config_key.
+
+    Use it around the part of a view that is worth limiting (a POST), e.g.
+    ``with rate_limit("SIGNIN_RATE_LIMIT"): ...``; past the limit it raises a 429 error.
+    """
+    limiter: Limiter = current_app.extensions["lms.limiter"]
+    return limiter.limit(current_app.config[config_key], key_func=get_remote_address, scope=config_key)
+
+
+def roles_required(*roles: str) -> Callable:
+    """View decorator: signed in and holding at least one of the roles (in any organisation)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):  # noqa: ANN002, ANN003
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not any(current_user.has_role(role) for role in roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,1 @@
+"""The registry of loaded bundles, modules and standards, and the catalogue pages."""

@@ -1,0 +1,121 @@
+"""The catalogue of bundles, each bundle's details, images inside module folders, and the accessibility statement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, send_file
+from flask_login import current_user
+from werkzeug.security import safe_join
+from werkzeug.wrappers import Response
+
+from lms import db
+from lms.api import catalog
+from lms.catalog.registry import Bundle, Catalog, Module
+from lms.kinds.lesson import IMAGE_SUFFIXES
+
+bp = Blueprint("catalog", __name__)
+
+CATEGORY_TITLES = {
+    "induction": "Induction for new joiners",
+    "mid-career": "Mid-career programme",
+    "management": "Management training",
+}
+
+
+@dataclass(frozen=True)
+class BundleFacts:
+    """What the catalogue says about a bundle besides its manifest: size and time."""
+
+    bundle: Bundle
+    module_count: int  # modules a person completes: the required ones plus the choices asked for
+    minutes: int  # estimated time of those modules (the quickest choices in each group)
+
+
+def facts(content: Catalog, bundle: Bundle) -> BundleFacts:
+    required = [content.modules[m] for m in bundle.modules]
+    minutes = sum(m.estimated_minutes for m in required)
+    for group in bundle.choice_groups:
+        minutes += sum(sorted(content.modules[m].estimated_minutes for m in group.modules)[: group.min])
+    return BundleFacts(bundle, len(required) + sum(g.min for g in bundle.choice_groups), minutes)
+
+
+def _enrolments() -> dict[str, str]:
+    if not current_user.is_authenticated:
+        return {}
+    from lms.learning.services import enrolled_bundle_ids
+
+    return enrolled_bundle_ids(db.session(), current_user.id)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What a gated bundle asks for, and for a signed-in person what they still lack."""
+
+    requirement: str  # in words, e.g. "a valid Core management certificate"
+    missing: tuple[str, ...] | None  # None when nobody is signed in
+
+
+def _gates(bundles: list[Bundle], enrolled: dict[str, str]) -> dict[str, Gate]:
+    """Gates of the bundles shown; credentials are asked of plugins once, and only if a bundle is gated."""
+    gated = [b for b in bundles if b.requires is not None and b.id not in enrolled]
+    if not gated:
+        return {}
+    from lms.learning.eligibility import credentials_of, names, requirement_text
+    from lms.learning.gates import check
+
+    held = credentials_of(db.session(), current_user.id) if current_user.is_authenticated else None
+    return {
+        b.id: Gate(requirement_text(b), None if held is None else check(b.requires, held, names()).missing)
+        for b in gated
+    }
+
+
+@bp.route("/catalogue")
+def index() -> str:
+    content = catalog()
+    # Bundles are already in display order (by category, then title).
+    categories = [
+        (CATEGORY_TITLES.get(category, category.capitalize()), [facts(content, b) for b in bundles])
+        for category, bundles in groupby(content.bundles.values(), key=lambda b: b.category)
+    ]
+    enrolled = _enrolments()
+    return render_template("catalog/index.html", title="Catalogue of training", categories=categories,
+                           enrolled=enrolled, gates=_gates(list(content.bundles.values()), enrolled))
+
+
+@bp.route("/catalogue/<bundle_id>")
+def bundle(bundle_id: str) -> str:
+    content = catalog()
+    found = content.bundle(bundle_id)
+    enrolled = _enrolments()
+    return render_template(
+        "catalog/bundle.html", title=found.title, facts=facts(content, found), modules=content.modules,
+        standards=[content.standards[s] for s in found.standards if s in content.standards],
+        category=CATEGORY_TITLES.get(found.category, found.category), enrolment_status=enrolled.get(found.id),
+        gate=_gates([found], enrolled).get(found.id),
+    )
+
+
+@bp.route("/content/<module_id>/<path:path>")
+def content_file(module_id: str, path: str) -> Response:
+    """An image from inside a module's folder; anything else, or anything outside it, is not found."""
+    module: Module | None = catalog().modules.get(module_id)
+    if module is None or "." + path.rsplit(".", 1)[-1].lower() not in IMAGE_SUFFIXES:
+        abort(404)
+    joined = safe_join(str(module.path), path)
+    target = Path(joined).resolve() if joined else None
+    # resolve() follows symbolic links, so a link pointing out of the folder is refused too.
+    if target is None or not target.is_relative_to(module.path.resolve()) or not target.is_file():
+        abort(404)
+    response = send_file(target, max_age=3600)
+    # An SVG opened on its own is a document: let it run nothing and load nothing.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
+    return response
+
+
+@bp.route("/accessibility")
+def accessibility() -> str:
+    return render_template("catalog/accessibility.html", title="Accessibility statement")

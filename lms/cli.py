@@ -1,0 +1,187 @@
+"""The ``lms`` command line: run, demo, database, content checks, and plugin commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup
+
+from lms.errors import ContentError
+from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
+
+
+def _create_app():
+    from lms.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+def cli() -> None:
+    """Accredited leadership and management training for health and social care."""
+
+
+@click.group()
+def content() -> None:
+    """Bundles, modules and standards (works without starting the app)."""
+
+
+@content.command("check")
+def content_check() -> None:
+    """Validate every manifest and content file without starting the server."""
+    plugins = PluginSet.discover()
+    try:
+        catalog = load_catalog(plugins, make_plugin_manager(plugins))
+    except ContentError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    from lms.config import load_config
+    from lms.learning.advancement import SettingsError, SETTING, parse_rules
+
+    _, rule_problems = parse_rules(load_config().get(SETTING, {}), catalog)  # they name bundles and standards
+    if rule_problems:
+        click.echo(str(SettingsError(rule_problems)), err=True)
+        sys.exit(1)
+    click.echo(
+        f"Content is valid: {len(catalog.bundles)} bundles, {len(catalog.modules)} modules, "
+        f"{len(catalog.standards)} standards."
+    )
+
+
+cli.add_command(content)
+
+
+@click.command("assets")
+def assets_command() -> None:
+    """Copy the NHS.UK frontend CSS, JavaScript and images from node_modules (run after npm ci)."""
+    from lms.assets import AssetsMissing, copy_assets
+    from lms.web import ASSETS
+
+    try:
+        written = copy_assets()
+    except AssetsMissing as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"Copied {len(written)} files to {ASSETS}")
+
+
+cli.add_command(assets_command)
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+def _migration_locations() -> list[str]:
+    from flask import current_app
+
+    from lms.schema import migration_locations
+
+    return migration_locations(current_app.extensions["lms.plugins"])
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the database to the latest schema."""
+    from lms import db, schema
+
+    schema.upgrade_app(revision)
+    click.echo(f"Database is at {revision}: {db.engine().url.render_as_string(hide_password=True)}")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--head", default="head", show_default=True, help="branch to extend, e.g. certificates@head")
+@click.option("--version-path", default=None, help="folder for the new revision (a plugin's own)")
+def db_revision(message: str, head: str, version_path: str | None) -> None:
+    """Write a migration for the difference between the models and the migrated database."""
+    from alembic import command
+
+    from lms import db, schema
+
+    schema.import_core_models()
+    config = schema.alembic_config(db.engine(), _migration_locations())
+    command.revision(config, message=message, autogenerate=True, head=head, version_path=version_path)
+
+
+@db_group.command("check")
+def db_check() -> None:
+    """Fail if the migrated database and the models disagree."""
+    from lms import db, schema
+
+    diff = schema.differences(db.engine())
+    if diff:
+        click.echo("The database differs from the models:\n" + "\n".join(f"  {d}" for d in diff), err=True)
+        sys.exit(1)
+    click.echo("The database matches the models.")
+
+
+from lms.xapi.cli import worker_command, xapi_group  # noqa: E402
+
+cli.add_command(xapi_group)
+cli.add_command(worker_command)
+
+from lms.api_tokens.cli import api_token  # noqa: E402
+
+cli.add_command(api_token)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--reset", is_flag=True, help="delete the demo database first and start again")
+@click.option("--no-serve", is_flag=True, help="prepare the demo data and exit")
+def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
+    """Run the product with sample organisations, people and progress (SQLite in the instance folder)."""
+    import threading
+
+    from lms import db, schema
+    from lms.app import create_app
+    from lms.demo import ACCOUNTS, is_seeded, seed
+    from lms.xapi import clients
+
+    app = create_app({"DEMO": True})
+    password = app.config["DEMO_PASSWORD"]
+    with app.app_context():
+        if reset and db.engine().dialect.name == "sqlite":
+            db.engine().dispose()
+            for suffix in ("", "-wal", "-shm"):
+                Path(db.engine().url.database + suffix).unlink(missing_ok=True)
+        schema.upgrade_app()
+        with db.transaction() as session:
+            if not is_seeded(session):
+                click.echo("Creating the demo organisations, people and progress...")
+                seed(session, password)
+                clients.create(session, None, "Demo xAPI client", key="demo-lrs", secret=password, scopes=("all",))
+    if app.config["XAPI_FORWARD_URL"]:
+        from lms.xapi.forwarding import Worker
+
+        with app.app_context():
+            worker = Worker.from_config(app.config)
+        threading.Thread(target=_run_in_context, args=(app, worker.run_forever), daemon=True).start()
+    click.echo(f"\nDemo data in {app.instance_path}\nSign in at http://{host}:{port}/sign-in with any of "
+               f"these accounts (password: {password}):")
+    for account in ACCOUNTS:
+        click.echo(f"  {account.email:<26} {', '.join(r.replace('_', ' ') for r in account.roles)}")
+    click.echo(f"xAPI endpoint: http://{host}:{port}/xapi/ (key demo-lrs, secret {password})\n")
+    if not no_serve:
+        # Not app.run(): Flask ignores it inside its own command line (the `lms` group is a FlaskGroup).
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, threaded=True)
+
+
+def _run_in_context(app, target) -> None:  # noqa: ANN001
+    with app.app_context():
+        target()
+
+
+cli.add_command(demo_command)
+
+
+def main() -> None:
+    cli(prog_name="lms")

@@ -1,0 +1,116 @@
+"""Engine, one session per app context, the single commit point and the after-commit queue."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and explicit BEGIN handling."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        # Let SQLAlchemy, not pysqlite, decide when a transaction begins (see _on_begin).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        # A writer takes the write lock up front: a deferred transaction that reads and then
+        # writes fails at once (SQLITE_BUSY_SNAPSHOT) if another writer committed in between.
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine for the app and close each context's session at its end."""
+    app.extensions["lms.engine"] = make_engine(app.config["DATABASE_URL"], app.config["SQL_ECHO"])
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    return current_app.extensions["lms.engine"]
+
+
+def _wants_write() -> bool:
+    return not has_request_context() or request.method not in READ_ONLY_METHODS
+
+
+def session() -> Session:
+    """The app context's session, created on first use."""
+    if "lms_session" not in g:
+        bind = engine()
+        if bind.dialect.name == "sqlite" and _wants_write():
+            bind = bind.execution_options(sqlite_immediate=True)
+        g.lms_session = Session(bind, expire_on_commit=False)
+        g.lms_session.info["after_commit"] = []
+    return g.lms_session
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run callback once the current transaction has committed; dropped if it rolls back."""
+    session().info["after_commit"].append(callback)
+
+
+def commit() -> None:
+    """The one place a transaction is committed, followed by its queued side effects."""
+    current = session()
+    current.commit()
+    callbacks, current.info["after_commit"] = current.info["after_commit"], []
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # a side effect must never undo or hide a committed change
+            log.exception("after-commit callback failed")
+
+
+def rollback() -> None:
+    if "lms_session" in g:
+        g.lms_session.rollback()
+        g.lms_session.info["after_commit"] = []
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One transaction for a CLI command or job: commit on success, roll back on error."""
+    current = session()
+    try:
+        yield current
+        commit()
+    except BaseException:
+        rollback()
+        raise
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    current = g.pop("lms_session", None)
+    if current is not None:
+        current.close()
+
+
+def utcnow() -> datetime:
+    """Aware UTC now: SQLModel's datetime columns store and return aware UTC values."""
+    return datetime.now(UTC)

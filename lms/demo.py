@@ -1,0 +1,150 @@
+"""The embedded demo: sample organisations, people with every role, and learning under way."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from lms.api import catalog, hooks
+from lms.auth.models import Role, User
+from lms.auth.security import load_principal
+from lms.auth.services import create_user
+from lms.db import utcnow
+from lms.learning import services as learning
+from lms.learning.models import Enrolment, QuizAttempt
+from lms.learning.progress import submit_step
+from lms.orgs.models import Organisation, Region
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+    name: str
+    job_title: str
+    band: str | None
+    roles: tuple[str, ...]
+    organisation: str | None = "RX1"
+
+
+ACCOUNTS = (
+    Account("joiner@example.org", "Amira Hassan", "Healthcare assistant", "3", (Role.LEARNER,)),
+    Account("manager@example.org", "Daniel Okafor", "Ward manager", "7", (Role.LEARNER,)),
+    Account("facilitator@example.org", "Grace Whitfield", "Leadership development lead", "8a", (Role.LEARNER, Role.FACILITATOR)),
+    Account("assessor@example.org", "Priya Nair", "Practice educator", "7", (Role.LEARNER, Role.ASSESSOR)),
+    Account("accreditor@example.org", "Tom Reilly", "Accreditation officer", None, (Role.ACCREDITOR,)),
+    Account("orgadmin@example.org", "Helen Brooks", "Learning and development manager", "6", (Role.LEARNER, Role.ORG_ADMIN)),
+    Account("admin@example.org", "Sam Patel", "Platform administrator", None, (Role.PLATFORM_ADMIN,), None),
+)
+REGIONS = (("QNS", "Northshire and Cumbria Integrated Care System"), ("QSV", "Southvale Integrated Care System"))
+ORGANISATIONS = (
+    ("RX1", "Northshire Hospitals NHS Foundation Trust", "nhs-trust", "QNS"),
+    ("1-101000001", "Northshire Community Care", "care-provider", "QNS"),
+    ("NSC", "Northshire County Council", "local-authority", "QNS"),
+    ("RX2", "Southvale Mental Health NHS Trust", "nhs-trust", "QSV"),
+)
+FIRST = ("Aisha", "Ben", "Chloe", "David", "Emeka", "Fatima", "George", "Hannah", "Imran", "Julia", "Kofi", "Lucy")
+LAST = ("Ahmed", "Baker", "Clarke", "Davies", "Evans", "Franklin", "Gupta", "Hughes", "Ibrahim", "Jones")
+TITLES = ("Healthcare assistant", "Staff nurse", "Care worker", "Receptionist", "Porter", "Social worker")
+
+
+def is_seeded(session: Session) -> bool:
+    return session.exec(select(User.id).limit(1)).first() is not None
+
+
+def seed(session: Session, password: str, *, rng: random.Random | None = None) -> dict[str, User]:
+    """Create the demo world; returns the demo accounts by e-mail address."""
+    rng = rng or random.Random(2022)
+    regions = {code: Region(code=code, name=name) for code, name in REGIONS}
+    session.add_all(regions.values())
+    session.flush()
+    orgs = {code: Organisation(code=code, name=name, kind=kind, region_id=regions[region].id)
+            for code, name, kind, region in ORGANISATIONS}
+    session.add_all(orgs.values())
+    session.flush()
+    people = {
+        a.email: create_user(session, None, email=a.email, name=a.name, job_title=a.job_title, band=a.band,
+                             organisation_id=orgs[a.organisation].id if a.organisation else None,
+                             roles=a.roles, password=password)
+        for a in ACCOUNTS
+    }
+    admin = load_principal(session, people["admin@example.org"].id)
+    _add_local_modules(session, admin, orgs)
+    _staff(session, orgs, rng)
+    manager = load_principal(session, people["manager@example.org"].id)
+    _finish_bundle(session, manager, "induction", days_ago=200)
+    _work_through(session, load_principal(session, people["joiner@example.org"].id), "induction", modules=2)
+    hooks().lms_demo_data(session=session, people=people)
+    # With a core management certificate from the plugins' demo data, the manager has moved on.
+    if "senior-management" in catalog().bundles:
+        learning.enrol(session, manager, manager.id, "senior-management")
+        _work_through(session, manager, "senior-management", modules=1)
+    return people
+
+
+def _add_local_modules(session: Session, admin, orgs: dict[str, Organisation]) -> None:  # noqa: ANN001
+    induction = catalog().bundle("induction")
+    for org in orgs.values():
+        for module in catalog().local_modules_for(org.code):
+            if org.kind in ("nhs-trust",) and module.organisation is None:
+                continue  # the generic local module is a care-setting one
+            learning.add_local_module(session, admin, org.id, induction.id, module.id)
+
+
+def _staff(session: Session, orgs: dict[str, Organisation], rng: random.Random) -> None:
+    """Thirty more joiners spread over the organisations, some ahead, some overdue."""
+    now = utcnow()
+    for n in range(30):
+        org = list(orgs.values())[n % len(orgs)]
+        name = f"{FIRST[n % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}"
+        user = create_user(session, None, email=f"staff{n + 1}@example.org", name=name, organisation_id=org.id,
+                           job_title=TITLES[n % len(TITLES)], band=str(rng.choice((2, 3, 4, 5))))
+        enrolment = session.exec(select(Enrolment).where(Enrolment.user_id == user.id)).first()
+        joined_days_ago = rng.choice((3, 20, 60, 75, 100, 120))
+        enrolment.enrolled_at = now - timedelta(days=joined_days_ago)
+        enrolment.due_at = enrolment.enrolled_at + timedelta(days=catalog().bundle("induction").auto_assign_due_days)
+        session.add(enrolment)
+        _work_through(session, load_principal(session, user.id), "induction", modules=rng.randint(0, 4))
+
+
+def _finish_bundle(session: Session, principal, bundle_id: str, days_ago: int) -> None:  # noqa: ANN001
+    _work_through(session, principal, bundle_id, modules=None)
+    enrolment = session.exec(select(Enrolment).where(Enrolment.user_id == principal.id,
+                                                     Enrolment.bundle_id == bundle_id)).one()
+    enrolment.enrolled_at = utcnow() - timedelta(days=days_ago + 60)
+    enrolment.due_at = enrolment.enrolled_at + timedelta(days=84)
+    session.add(enrolment)
+
+
+def _work_through(session: Session, principal, bundle_id: str, modules: int | None) -> None:  # noqa: ANN001
+    """Do the first `modules` modules of a bundle (all if None) exactly as a learner would, step by step."""
+    enrolment = session.exec(select(Enrolment).where(Enrolment.user_id == principal.id,
+                                                     Enrolment.bundle_id == bundle_id)).one()
+    bundle = catalog().bundle(bundle_id)
+    module_ids = list(bundle.modules) + list(enrolment.local_module_ids)
+    for module_id in module_ids[:modules]:
+        for activity in catalog().module(module_id).activities:
+            _do_activity(session, principal, bundle_id, module_id, activity)
+
+
+def _do_activity(session: Session, principal, bundle_id: str, module_id: str, activity) -> None:  # noqa: ANN001
+    now = utcnow()
+
+    def step(**form: str) -> None:
+        submit_step(session, principal, bundle_id, module_id, activity.id, "", {k: [v] for k, v in form.items()}, now)
+
+    if activity.kind == "lesson":
+        for page in range(1, len(activity.content.pages) + 1):
+            step(action="next", page=str(page))
+    elif activity.kind == "quiz":
+        step(action="start")
+        attempt = session.exec(select(QuizAttempt).where(
+            QuizAttempt.user_id == principal.id, QuizAttempt.module_id == module_id,
+            QuizAttempt.activity_id == activity.id).order_by(QuizAttempt.number.desc())).first()
+        for question_id in attempt.question_ids:
+            question = activity.content.question(question_id)
+            right = [o.id for o in question.options if o.correct]
+            submit_step(session, principal, bundle_id, module_id, activity.id, "",
+                        {"action": ["answer"], "question": [question_id], "answer": right}, now)

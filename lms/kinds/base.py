@@ -1,0 +1,114 @@
+"""The contract every activity kind meets: parse content at load time, run it for a learner."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from lms.errors import Problem
+from lms.learning.models import ActivityProgress, ProgressStatus
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from lms.catalog.registry import Activity, Module
+
+# The submitted form as the kind receives it: each field name with every value sent for it.
+FormData = Mapping[str, Sequence[str]]
+
+
+@dataclass
+class Run:
+    """One person's run through one activity: everything a kind reads and changes at run time.
+
+    ``progress`` is the person's ``ActivityProgress`` row (a new, unsaved one on their first visit;
+    the caller saves it after a successful submit). A kind keeps its place in ``progress.position``
+    and small state in ``progress.state`` (always assign a new dict: JSON columns do not track
+    in-place changes), and may keep records of its own through ``session`` (the quiz's attempts).
+    """
+
+    session: Session
+    user_id: int
+    module: Module
+    activity: Activity
+    progress: ActivityProgress
+    now: datetime
+
+    @property
+    def content(self) -> Any:
+        """What the kind parsed at load time (never re-read at run time)."""
+        return self.activity.content
+
+    # What happened while handling a step, as (name, values), for the learning record (xAPI).
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def emit(self, name: str, **values: Any) -> None:
+        """Report a learning event: experienced (page), answered (question, chosen, correct), quiz_result."""
+        self.events.append((name, values))
+
+    def complete(self, score: float | None = None) -> None:
+        """Mark the activity completed; the caller then completes the module and bundles it unlocks."""
+        self.progress.status = ProgressStatus.COMPLETED
+        self.progress.completed_at = self.progress.completed_at or self.now
+        if score is not None:
+            self.progress.score = score
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What to show for a step: a template (extending ``learning/activity.html``), a title, values."""
+
+    template: str
+    title: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class ActivityKind:
+    """Base class of activity kinds (lesson, quiz, and kinds that plugins add).
+
+    Load time: ``load`` parses and validates the activity's source file once, at start-up, and
+    returns what the run-time needs plus every problem found (located by file and field).
+
+    Run time, for one person (``run``), through the learning service, which checks the person is
+    enrolled and the module is open, and saves and completes things around the kind:
+
+    - ``show(run, step)`` returns the ``Screen`` for a step (GET). ``step`` is ``""`` for "where
+      the person is now" (so they resume where they left off) or a kind-defined sub-path such as
+      ``feedback/q1``; an unknown step raises ``NotFound``. It never changes anything.
+    - ``submit(run, step, form)`` handles a POST from that step and returns the step to show
+      next (``""`` for the current place) or ``None`` when the person has finished the activity.
+      Bad input raises ``DomainError`` naming the field, before anything is changed; the page
+      is shown again with the error.
+    - ``is_complete(run)`` says whether the activity is complete (default: ``run.complete()``
+      has been called, i.e. the progress row is completed).
+    - ``fraction(run)`` is the share done, 0.0 to 1.0, computed from ``run.progress`` alone (no
+      queries, so lists of activities stay cheap).
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    needs_source: ClassVar[bool] = True
+
+    def load(self, source: Path | None, module_dir: Path) -> tuple[Any, list[Problem]]:
+        raise NotImplementedError
+
+    def show(self, run: Run, step: str) -> Screen:
+        raise NotImplementedError
+
+    def submit(self, run: Run, step: str, form: FormData) -> str | None:
+        raise NotImplementedError
+
+    def is_complete(self, run: Run) -> bool:
+        return run.progress.status == ProgressStatus.COMPLETED
+
+    def fraction(self, run: Run) -> float:
+        return 1.0 if self.is_complete(run) else 0.0
+
+
+def one_value(form: FormData, name: str) -> str:
+    """The single value of a field, or "" when it is missing."""
+    values = form.get(name) or ()
+    return values[0].strip() if values else ""

@@ -1,0 +1,1 @@
+"""Enrolment, assignment with due dates, progress through modules, completion and gates."""

@@ -1,0 +1,164 @@
+"""Working through activities: show a step, take a submitted step, complete modules and bundles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from lms.auth.principal import Principal
+from lms.catalog.registry import Activity, Bundle, Module
+from lms.kinds.base import ActivityKind, FormData, Run, Screen
+from lms.learning.completion import evaluate
+from lms.learning.context import EnrolmentContext, catalog, done_modules, kinds, load_context, lock_person
+from lms.learning import records
+from lms.learning.models import ActivityProgress, Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus
+
+
+@dataclass(frozen=True)
+class ActivityPage:
+    """One step of an activity as the person sees it, with where it sits in the bundle."""
+
+    context: EnrolmentContext
+    module: Module
+    activity: Activity
+    kind: ActivityKind
+    screen: Screen
+    step: str
+    fraction: float
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a submitted step led to: the step to show next (None: the activity is finished)."""
+
+    next_step: str | None
+    activity_completed: bool
+    module_completed: bool
+    completed_enrolments: tuple[Enrolment, ...]
+    next_activity: Activity | None  # the next activity of the module still to do
+
+
+def _progress_row(session: Session, user_id: int, module_id: str, activity_id: str) -> ActivityProgress | None:
+    return session.exec(
+        select(ActivityProgress).where(ActivityProgress.user_id == user_id, ActivityProgress.module_id == module_id,
+                                       ActivityProgress.activity_id == activity_id)
+    ).first()
+
+
+def activity_page(session: Session, actor: Principal, bundle_id: str, module_id: str, activity_id: str, step: str,
+                  now: datetime) -> ActivityPage:
+    """The step of an activity to show (``step`` "" = where the person left off); changes nothing."""
+    context, kind, run = _open(session, actor, bundle_id, module_id, activity_id, now)
+    return ActivityPage(context, run.module, run.activity, kind, kind.show(run, step), step, kind.fraction(run))
+
+
+def _open(session: Session, actor: Principal, bundle_id: str, module_id: str, activity_id: str,
+          now: datetime) -> tuple[EnrolmentContext, Any, Run]:
+    """The person's enrolment, the activity's kind, and their run through it (a new one on a first visit)."""
+    context = load_context(session, actor.id, bundle_id)
+    module = context.module(module_id)
+    activity = module.activity(activity_id)
+    progress = _progress_row(session, actor.id, module.id, activity.id) or ActivityProgress(
+        user_id=actor.id, module_id=module.id, activity_id=activity.id, state={})
+    return context, kinds()[activity.kind], Run(session, actor.id, module, activity, progress, now)
+
+
+def submit_step(session: Session, actor: Principal, bundle_id: str, module_id: str, activity_id: str, step: str,
+                form: FormData, now: datetime) -> StepResult:
+    """Hand a submitted step to the activity's kind and complete what it completes.
+
+    Bad input raises a ``DomainError`` (from the kind) before anything changes.
+    """
+    lock_person(session, actor.id)
+    context, kind, run = _open(session, actor, bundle_id, module_id, activity_id, now)
+    module, activity, progress = run.module, run.activity, run.progress
+    was_complete = kind.is_complete(run)
+    first = progress.status == ProgressStatus.NOT_STARTED
+    next_step = kind.submit(run, step, form)
+    if progress.status == ProgressStatus.NOT_STARTED:
+        progress.status = ProgressStatus.IN_PROGRESS
+    progress.updated_at = now
+    session.add(progress)
+    module_row = _start_module(session, context, module, now)
+    activity_completed = not was_complete and kind.is_complete(run)
+    module_completed, completed = False, ()
+    if activity_completed:
+        run.complete()  # a kind that judged itself complete without saying so still gets its date
+        session.flush()
+        module_completed = _complete_module_if_done(session, actor.id, module, module_row, now)
+        if module_completed:
+            completed = tuple(refresh_completion(session, actor.id, actor.id, now))
+    records.activity_events(session, actor.id, context.enrolment, context.bundle, module, activity, run.events,
+                            first=first, at=now)
+    if module_completed:
+        records.module_completed(session, actor.id, context.enrolment, context.bundle, module, now)
+    session.flush()
+    statuses = _activity_statuses(session, actor.id, module.id)
+    following = next((a for a in module.activities if statuses.get(a.id) != ProgressStatus.COMPLETED), None)
+    return StepResult(next_step, activity_completed, module_completed, completed, following)
+
+
+def _start_module(session: Session, context: EnrolmentContext, module: Module, now: datetime) -> ModuleProgress:
+    row = context.progress.get(module.id)
+    if row is None:
+        row = ModuleProgress(user_id=context.enrolment.user_id, module_id=module.id, module_version=module.version)
+        context.progress[module.id] = row
+    if row.status == ProgressStatus.NOT_STARTED:
+        row.status, row.started_at = ProgressStatus.IN_PROGRESS, now
+    row.updated_at = now
+    session.add(row)
+    return row
+
+
+def _activity_statuses(session: Session, user_id: int, module_id: str) -> dict[str, str]:
+    rows = session.exec(
+        select(ActivityProgress.activity_id, ActivityProgress.status)
+        .where(ActivityProgress.user_id == user_id, ActivityProgress.module_id == module_id)
+    ).all()
+    return dict(rows)
+
+
+def _complete_module_if_done(session: Session, user_id: int, module: Module, row: ModuleProgress, now: datetime) -> bool:
+    """A module completes when every one of its activities is complete."""
+    statuses = _activity_statuses(session, user_id, module.id)
+    if row.status in (ProgressStatus.COMPLETED, ProgressStatus.WAIVED):
+        return False
+    if any(statuses.get(a.id) != ProgressStatus.COMPLETED for a in module.activities):
+        return False
+    row.status, row.completed_at, row.module_version = ProgressStatus.COMPLETED, now, module.version
+    session.add(row)
+    return True
+
+
+def refresh_completion(session: Session, user_id: int, actor_id: int | None, now: datetime,
+                       enrolments: Sequence[Enrolment] | None = None, done: set[str] | None = None) -> list[Enrolment]:
+    """Complete every active enrolment of the person whose bundle rule is now met.
+
+    Call after anything that marks modules done (an activity, a waiver, a new enrolment).
+    Completion calls ``lms_enrolment_completed`` in the same transaction (certificates).
+    """
+    from lms.api import hooks
+
+    if enrolments is None:
+        enrolments = session.exec(
+            select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.status == EnrolmentStatus.ACTIVE)
+        ).all()
+    content = catalog()
+    done = done_modules(session, user_id) if done is None else done
+    completed = []
+    for enrolment in enrolments:
+        bundle: Bundle | None = content.bundles.get(enrolment.bundle_id)
+        if bundle is None or enrolment.status != EnrolmentStatus.ACTIVE:
+            continue
+        if evaluate(bundle, enrolment.local_module_ids, done, content.modules).complete:
+            enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, now
+            session.add(enrolment)
+            session.flush()
+            records.bundle_completed(session, enrolment, bundle, now)
+            hooks().lms_enrolment_completed(session=session, enrolment=enrolment, bundle=bundle, actor_id=actor_id)
+            completed.append(enrolment)
+    return completed

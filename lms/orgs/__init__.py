@@ -1,0 +1,1 @@
+"""Organisations, regions, staff import and organisation administration."""

@@ -1,0 +1,1 @@
+"""The plugin system: the hook contract, manifest schemas and the content loader."""

@@ -1,0 +1,208 @@
+"""Page rendering: Jinja with the NHS.UK macros, shared filters, navigation, the asset route and error pages."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import Flask, current_app, g, jsonify, render_template, request, send_from_directory, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import BuildError
+
+from lms import db
+from lms.auth.models import Role
+from lms import chrome
+from lms.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).parent / "templates"
+ASSETS = Path(__file__).parent / "static" / "nhsuk"  # copied from the nhsuk-frontend npm package: `lms assets`
+JSON_PREFIXES = ("/api/", "/xapi/")
+SERVICE_NAME = "Leadership and management training"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A header link shown to signed-in people holding any of roles (everyone, if roles is empty)."""
+
+    text: str
+    endpoint: str
+    roles: tuple[str, ...] = ()
+
+
+# Endpoints that are not registered (an area not built, a plugin not installed) are left out.
+DEFAULT_NAVIGATION = (
+    NavItem("My learning", "learning.dashboard"),
+    NavItem("Catalogue", "catalog.index"),
+    NavItem("Organisation admin", "orgs.home", (Role.ORG_ADMIN,)),
+)
+FOOTER_LINKS = (("Accessibility statement", "catalog.accessibility"), ("Catalogue", "catalog.index"))
+
+
+def register_navigation(app: Flask, item: NavItem) -> None:
+    """Add a header link (plugins call this from lms_configure_app)."""
+    navigation(app).append(item)
+
+
+def navigation(app: Flask) -> list[NavItem]:
+    return app.extensions.setdefault("lms.navigation", list(DEFAULT_NAVIGATION))
+
+
+def _link(endpoint: str) -> str | None:
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint)
+    except BuildError:  # the endpoint needs arguments: it cannot be a menu link
+        return None
+
+
+def navigation_items() -> list[dict]:
+    """The header menu for the signed-in person, the current section marked."""
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for item in navigation(current_app):
+        href = _link(item.endpoint)
+        if href is None or (item.roles and not any(current_user.has_role(role) for role in item.roles)):
+            continue
+        current = request.endpoint == item.endpoint
+        section = request.blueprint is not None and request.blueprint == item.endpoint.partition(".")[0]
+        items.append({"text": item.text, "href": href, "current": current, "active": section and not current})
+    return items
+
+
+def format_date(value: date | datetime | None) -> str:
+    """GOV.UK / NHS style dates: 7 March 2026."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def role_label(value: str) -> str:
+    """A role as people read it: "org_admin" -> "Organisation admin"."""
+    try:
+        return Role(value).label
+    except ValueError:
+        return value
+
+
+def field_error(field) -> dict | None:  # noqa: ANN001
+    """The errorMessage parameter of an NHS.UK form macro for a WTForms field (None when valid)."""
+    return {"text": field.errors[0]} if field.errors else None
+
+
+def error_list(form) -> list[dict]:  # noqa: ANN001
+    """The errorList of the NHS.UK error summary: each message linking to its field."""
+    items = [{"text": field.errors[0], "href": f"#{field.id}"} for field in form if field.errors]
+    return items + [{"text": message} for message in getattr(form, "form_errors", [])]
+
+
+def configure_templates(app: Flask) -> None:
+    # The NHS.UK macros rely on chained optional parameters, hence ChainableUndefined; they live in
+    # .jinja files, which Flask would not autoescape, so a person's name could inject markup there.
+    # Set on the environment itself: extensions (Flask-WTF) may already have created it.
+    app.jinja_options = {**app.jinja_options, "undefined": ChainableUndefined, "autoescape": _autoescape}
+    app.jinja_env.undefined = ChainableUndefined
+    app.jinja_env.autoescape = _autoescape
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(TEMPLATES), PackageLoader("nhsuk_frontend_jinja")])
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.globals.update(template_slot=_template_slot, field_error=field_error, error_list=error_list, chrome=chrome)
+
+    @app.route("/assets/<path:filename>", endpoint="assets")
+    def _assets(filename: str):
+        return send_from_directory(ASSETS, filename, max_age=86400)
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {
+            "csp_nonce": g.get("csp_nonce", ""),
+            "service_name": SERVICE_NAME,
+            "navigation_items": navigation_items(),
+            "footer_items": [{"text": text, "href": href} for text, endpoint in FOOTER_LINKS
+                             if (href := _link(endpoint))],
+            "home_url": _link("learning.dashboard" if current_user.is_authenticated else "auth.start") or "/",
+        }
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is None or name.endswith((".html", ".htm", ".xml", ".svg", ".jinja"))
+
+
+def _template_slot(slot: str, **context) -> Markup:
+    """Concatenate what plugins contribute to a named slot in a core page."""
+    from lms.api import hooks
+
+    return Markup("").join(part for part in hooks().lms_template_slot(slot=slot, context=context) if part)
+
+
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
+
+
+def error_page(status: int, message: str, title: str | None = None) -> str:
+    return render_template("error.html", status=status, title=title or _TITLES.get(status, "There is a problem"),
+                           message=message)
+
+
+def configure_errors(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        if wants_json():
+            body = {"error": error.message, **({"field": error.field} if error.field else {})}
+            return jsonify(body), error.status
+        return error_page(error.status, error.message), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        message = _MESSAGES.get(type(error)) or _MESSAGES.get(error.code) or error.description
+        response = error.get_response()  # keeps headers such as Allow and Retry-After
+        if wants_json():
+            response.set_data(jsonify({"error": message}).get_data())
+            response.content_type = "application/json"
+            return response
+        response.set_data(error_page(error.code, message))
+        response.content_type = "text/html; charset=utf-8"
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(error: InternalServerError):
+        # The failed request's transaction may be unusable: end it before rendering anything.
+        db.rollback()
+        message = _MESSAGES[500]
+        if wants_json():
+            return jsonify({"error": message}), 500
+        try:
+            return error_page(500, message), 500
+        except Exception:  # the page itself failed: say so plainly rather than not at all
+            log.exception("error page failed")
+            return f"{_TITLES[500]}. {message}", 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+_TITLES = {
+    400: "There is a problem with your request",
+    401: "Sign in to continue",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    409: "This has already been done",
+    413: "The file is too large",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+}
+CSRF_MESSAGE = "This form has expired or was not sent from this service. Go back, reload the page and try again."
+_MESSAGES = {
+    CSRFError: CSRF_MESSAGE,
+    404: "If you typed the web address, check it is correct. If you pasted the web address, check you "
+         "copied the entire address.",
+    405: "This page cannot be used that way. Go back and try again.",
+    413: "The file is larger than the service accepts. Choose a smaller file.",
+    429: "You have tried too many times. Wait a minute, then try again.",
+    500: "Try again later. If the problem continues, contact your organisation admin.",
+}

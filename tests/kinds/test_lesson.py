@@ -1,0 +1,90 @@
+"""Lessons at run time: one page at a time, the place saved on each step, resumed, completed at the end."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from lms.db import utcnow
+from lms.errors import DomainError, NotFound
+from lms.learning import services
+from lms.learning.models import ActivityProgress, ProgressStatus
+from lms.plugins.loader import PluginSet
+from tests.conftest import FIXTURES
+from tests.learning.conftest import submit
+
+
+@pytest.fixture
+def plugins():
+    return PluginSet.from_paths(FIXTURES / "limited" / "bundles",
+                                [FIXTURES / "basic" / "modules", FIXTURES / "limited" / "modules"])
+
+
+@pytest.fixture
+def learner(session, make_user, principal_of):
+    user = make_user()
+    me = principal_of(user)
+    services.enrol(session, me, user.id, "ordered")
+    return me
+
+
+def page(session, me):
+    return services.activity_page(session, me, "ordered", "limited", "reading", "", utcnow())
+
+
+def step(session, me, action, number):
+    return submit(session, me, "ordered", "limited", "reading", action=action, page=str(number))
+
+
+def test_pages_in_order_with_continue_and_previous(session, learner):
+    first = page(session, learner)
+    assert (first.screen.title, first.screen.context["number"], first.screen.context["count"]) == ("One", 1, 3)
+    assert "<p>The first page.</p>" in first.screen.context["lesson_page"].html
+    step(session, learner, "next", 1)
+    step(session, learner, "next", 2)
+    assert page(session, learner).screen.title == "Three"
+    step(session, learner, "previous", 3)
+    shown = page(session, learner)
+    assert shown.screen.title == "Two" and shown.fraction == pytest.approx(1 / 3)
+
+
+def test_the_place_is_saved_so_the_learner_resumes_there(app, session, learner):
+    from lms import db
+
+    step(session, learner, "next", 1)
+    db.commit()
+    # A new request (a fresh session) finds the saved place.
+    db.session().close()
+    with app.app_context():
+        assert page(db.session(), learner).screen.title == "Two"
+
+
+def test_a_repeated_click_moves_one_page_only(session, learner):
+    step(session, learner, "next", 1)
+    step(session, learner, "next", 1)  # the same form sent twice
+    assert page(session, learner).screen.title == "Two"
+
+
+def test_continue_on_the_last_page_completes_the_lesson(session, learner):
+    for number in (1, 2):
+        assert step(session, learner, "next", number).next_step == ""
+    result = step(session, learner, "next", 3)
+    assert result.next_step is None and result.activity_completed and result.next_activity.id == "check"
+    row = session.exec(select(ActivityProgress).where(ActivityProgress.activity_id == "reading")).one()
+    assert row.status == ProgressStatus.COMPLETED and row.completed_at
+    assert page(session, learner).fraction == 1.0
+
+
+@pytest.mark.parametrize(("action", "number", "field"), [
+    ("jump", 1, "action"), ("next", 0, "page"), ("next", 4, "page"), ("next", "two", "page"),
+])
+def test_bad_steps_are_refused_and_change_nothing(session, learner, action, number, field):
+    with pytest.raises(DomainError) as caught:
+        step(session, learner, action, number)
+    assert caught.value.field == field
+    assert session.exec(select(ActivityProgress)).all() == []
+
+
+def test_lessons_have_no_sub_steps(session, learner):
+    with pytest.raises(NotFound):
+        services.activity_page(session, learner, "ordered", "limited", "reading", "page/2", utcnow())

@@ -1,0 +1,176 @@
+"""The learner's pages over HTTP: dashboard, enrolment, bundle and module pages, a module end to end."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from lms import db
+from lms.db import utcnow
+from lms.learning import services
+from lms.learning.models import Enrolment, EnrolmentStatus, QuizAttempt
+from tests.learning.conftest import correct_answers, finish_module, main_html as main, wrong_answers
+
+
+
+
+def test_learner_pages_need_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302  # to the service's start page, which offers sign-in
+    assert "My learning" not in response.get_data(as_text=True)
+    for path in ("/learning/starter", "/learning/starter/alpha", "/learning/starter/alpha/lesson"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_dashboard_with_nothing_points_to_the_catalogue(make_user, login_as):
+    page = main(login_as(make_user()).get("/"))
+    assert "You have no training assigned" in page and 'href="/catalogue"' in page
+
+
+def test_dashboard_shows_due_dates_overdue_due_soon_and_progress(session, make_user, login_as, principal_of):
+    user = make_user()
+    me = principal_of(user)
+    [starter] = services.assign_new_joiner(session, user, None)
+    starter.due_at = utcnow() - timedelta(days=2)
+    electives = services.enrol(session, me, user.id, "electives")
+    electives.due_at = utcnow() + timedelta(days=3)
+    finish_module(session, me, "starter", "alpha")
+    page = main(login_as(user).get("/"))
+    assert page.index("Starter bundle") < page.index("Electives bundle")  # overdue first
+    assert re.search(r"Due \d+ \w+ \d{4}<strong class=\"nhsuk-tag nhsuk-tag--red\">Overdue</strong>", page)
+    assert '<strong class="nhsuk-tag nhsuk-tag--orange">Due soon</strong>' in page
+    assert 'for="progress-1">1 of 2 modules done (50%)</label>' in page
+    assert '<progress class="lms-progress" id="progress-1" max="100" value="50">' in page
+    assert 'Next:<a href="/learning/starter/beta">Module beta</a>' in page
+    assert "Assigned to every new joiner" in page
+
+
+def test_enrol_from_the_catalogue_then_a_second_click_changes_nothing(session, make_user, login_as):
+    client = login_as(make_user())
+    response = client.post("/catalogue/electives/enrol")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/learning/electives")
+    page = main(client.get("/learning/electives"))
+    assert "You are enrolled on Electives bundle" in page
+    again = client.post("/catalogue/electives/enrol")
+    assert again.status_code == 302
+    assert "already enrolled" in main(client.get("/learning/electives"))
+    assert len(db.session().exec(select(Enrolment)).all()) == 1
+
+
+def test_enrol_needs_sign_in_and_a_real_bundle(make_user, client, login_as):
+    assert client.post("/catalogue/electives/enrol").status_code == 302
+    assert db.session().exec(select(Enrolment)).all() == []
+    assert login_as(make_user()).post("/catalogue/nothing/enrol").status_code == 404
+
+
+def test_bundle_page_explains_choice_groups_and_standards(make_user, login_as):
+    client = login_as(make_user())
+    client.post("/catalogue/electives/enrol")
+    page = main(client.get("/learning/electives"))
+    assert "<h2>Choose two</h2><p>Choose 2 of these 3. You have completed 0.</p>" in page
+    assert "Standard three" in page and "Not yet covered" in page
+    assert "Continue with Module alpha" in page
+
+
+def test_pages_of_bundles_and_modules_the_person_is_not_on_are_not_found(make_user, login_as):
+    client = login_as(make_user())
+    assert client.get("/learning/starter").status_code == 404
+    client.post("/catalogue/starter/enrol")
+    assert client.get("/learning/starter/delta").status_code == 404
+    assert client.get("/learning/starter/alpha/nothing").status_code == 404
+
+
+def test_a_module_end_to_end_through_http(session, make_user, login_as):
+    user = make_user()
+    client = login_as(user)
+    client.post("/catalogue/starter/enrol")
+    assert "Not started" in main(client.get("/learning/starter/alpha"))
+    # The lesson, page by page, resuming where left off.
+    lesson = "/learning/starter/alpha/lesson"
+    assert "First page of alpha" in main(client.get(lesson))
+    assert client.post(lesson, data={"action": "next", "page": "1"}).headers["Location"].endswith(lesson)
+    assert "Second page of alpha" in main(client.get(lesson))
+    finished = client.post(lesson, data={"action": "next", "page": "2"})
+    assert finished.headers["Location"].endswith("/learning/starter/alpha/check")
+    # The knowledge check: intro, start, each question with its feedback, the result.
+    check = "/learning/starter/alpha/check"
+    assert "Start the knowledge check" in main(client.get(check))
+    client.post(check, data={"action": "start"})
+    attempt = db.session().exec(select(QuizAttempt)).one()
+    for number, question_id in enumerate(attempt.question_ids, start=1):
+        page = main(client.get(check))
+        assert f"question {number} of 2" in page
+        response = client.post(check, data={"action": "answer", "question": question_id,
+                                            "answer": correct_answers("alpha", "check", question_id)})
+        assert response.headers["Location"].endswith(f"{check}/feedback/{question_id}")
+        feedback = main(client.get(response.headers["Location"]))
+        assert "<h1>Correct</h1>" in feedback and 'nhsuk-tag--green">Right' in feedback
+    result = main(client.get(check))
+    assert "You passed" in result and "You answered 2 of 2 questions correctly (100%)" in result
+    module = main(client.get("/learning/starter/alpha"))
+    assert 'Module status:<strong class="nhsuk-tag nhsuk-tag--green">Completed</strong>' in module
+    assert "1 of 2 modules done (50%)" in main(client.get("/learning/starter"))
+
+
+def test_wrong_answer_feedback_says_why(session, make_user, login_as):
+    client = login_as(make_user())
+    client.post("/catalogue/starter/enrol")
+    check = "/learning/starter/alpha/check"
+    client.post(check, data={"action": "start"})
+    question_id = db.session().exec(select(QuizAttempt)).one().question_ids[0]
+    response = client.post(check, data={"action": "answer", "question": question_id,
+                                        "answer": wrong_answers("alpha", "check", question_id)})
+    page = main(client.get(response.headers["Location"]))
+    assert "<h1>Not quite</h1>" in page and 'nhsuk-tag--red">Wrong' in page
+
+
+def test_a_question_sent_with_no_answer_shows_the_error_and_changes_nothing(session, make_user, login_as):
+    client = login_as(make_user())
+    client.post("/catalogue/starter/enrol")
+    check = "/learning/starter/alpha/check"
+    client.post(check, data={"action": "start"})
+    question_id = db.session().exec(select(QuizAttempt)).one().question_ids[0]
+    response = client.post(check, data={"action": "answer", "question": question_id})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "<title>Error: " in text
+    page = main(response)
+    assert 'href="#answer"' in page and "nhsuk-form-group--error" in page
+    assert re.search(r'<input class="nhsuk-\w+__input" id="answer" name="answer"', page)
+    db.session().expire_all()
+    assert db.session().exec(select(QuizAttempt)).one().answers == {}
+
+
+def test_completing_the_bundle_is_announced_and_shown(session, make_user, login_as, principal_of):
+    user = make_user()
+    client = login_as(user)
+    client.post("/catalogue/starter/enrol")
+    finish_module(db.session(), principal_of(user), "starter", "alpha")
+    db.commit()
+    lesson = "/learning/starter/beta/lesson"
+    client.post(lesson, data={"action": "next", "page": "1"})
+    client.post(lesson, data={"action": "next", "page": "2"})
+    check = "/learning/starter/beta/check"
+    client.post(check, data={"action": "start"})
+    for question_id in db.session().exec(select(QuizAttempt).where(QuizAttempt.module_id == "beta")).one().question_ids:
+        client.post(check, data={"action": "answer", "question": question_id,
+                                 "answer": correct_answers("beta", "check", question_id)})
+    db.session().expire_all()
+    assert db.session().exec(select(Enrolment)).one().status == EnrolmentStatus.COMPLETED
+    dashboard = main(client.get("/"))
+    assert "You have completed Starter bundle" in dashboard and "<h2>Completed</h2>" in dashboard
+
+
+class TestWithCsrf:
+    @pytest.fixture
+    def test_config(self, test_config):
+        return {**test_config, "WTF_CSRF_ENABLED": True}
+
+    def test_a_step_without_the_csrf_token_is_refused(self, make_user, login_as):
+        client = login_as(make_user())
+        assert client.post("/catalogue/starter/enrol").status_code == 400
+        assert db.session().exec(select(Enrolment)).all() == []

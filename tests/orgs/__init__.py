@@ -1,0 +1,1 @@
+"""Organisation administration: services, staff import and pages."""

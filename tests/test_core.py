@@ -1,0 +1,80 @@
+"""The app factory, configuration layers, the single commit point and the migrated schema."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from lms import db, schema
+from lms.app import create_app
+from lms.config import INSECURE_SECRET_KEY, load_config
+from lms.orgs.models import Region
+from tests.conftest import fixture_plugins
+
+
+def test_configuration_layers_in_order(tmp_path):
+    (tmp_path / "lms.toml").write_text('due_soon_days = 3\ninduction_due_days = 50\nsql_echo = true\n')
+    environ = {"LMS_INDUCTION_DUE_DAYS": "60", "LMS_SQL_ECHO": "false"}
+    config = load_config({"INSTANCE_PATH": str(tmp_path), "SQL_ECHO": True}, environ)
+    assert config["DUE_SOON_DAYS"] == 3  # instance file over default
+    assert config["INDUCTION_DUE_DAYS"] == 60  # environment over instance file
+    assert config["SQL_ECHO"] is True  # explicit mapping over environment
+    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'lms.sqlite3'}"
+
+
+def test_environment_value_of_the_wrong_type_is_named(tmp_path):
+    with pytest.raises(ValueError, match="LMS_DUE_SOON_DAYS: expected a whole number"):
+        load_config({"INSTANCE_PATH": str(tmp_path)}, {"LMS_DUE_SOON_DAYS": "soon"})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"SECRET_KEY": INSECURE_SECRET_KEY}, "SECRET_KEY is the default"),
+        ({"SECRET_KEY": "x" * 40, "DEMO": True}, "DEMO is on"),
+    ],
+)
+def test_production_refuses_unsafe_settings(tmp_path, overrides, reason):
+    config = {"INSTANCE_PATH": str(tmp_path), "ENV": "production", **overrides}
+    with pytest.raises(RuntimeError, match=reason):
+        create_app(config, plugins=fixture_plugins())
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_after_commit_callbacks_run_only_after_commit(app, session):
+    ran = []
+    session.add(Region(code="R1", name="Region one"))
+    db.after_commit(lambda: ran.append("committed"))
+    db.rollback()
+    assert ran == []
+    session.add(Region(code="R2", name="Region two"))
+    db.after_commit(lambda: ran.append("committed"))
+    db.commit()
+    assert ran == ["committed"]
+    assert [r.code for r in session.exec(select(Region))] == ["R2"]
+
+
+def test_a_failed_request_changes_nothing(app, client):
+    @app.post("/boom")
+    def boom():
+        db.session().add(Region(code="R9", name="Never stored"))
+        return "refused", 400
+
+    assert client.post("/boom").status_code == 400
+    assert db.session().exec(select(Region)).all() == []
+
+
+def test_migrated_schema_matches_the_models(app, migrated_only_url):
+    schema.import_core_models()
+    engine = db.make_engine(migrated_only_url)
+    try:
+        assert schema.differences(engine) == []
+    finally:
+        engine.dispose()
