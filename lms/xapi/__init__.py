@@ -1,0 +1,1 @@
+"""The Learning Record Store: xAPI resources, statement validation and storage, forwarding, builders."""

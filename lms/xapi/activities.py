@@ -1,0 +1,103 @@
+"""Canonical activity definitions: merged from the statements that carry them, served by /activities."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from hashlib import sha256
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lms.xapi.models import XapiActivity
+
+ACTIVITIES = XapiActivity.__table__
+_SEEN_LIMIT = 20_000
+_LANGUAGE_MAPS = ("name", "description")
+
+
+def iri_hash(iri: str) -> str:
+    return sha256(iri.encode()).hexdigest()
+
+
+def _defined(statements: list[dict]) -> dict[str, dict]:
+    """The activity definitions in statements (objects, sub-statement objects, context), last wins."""
+    found: dict[str, dict] = {}
+
+    def visit(activity: dict) -> None:
+        if "definition" in activity:
+            earlier = found.get(activity["id"])
+            found[activity["id"]] = activity["definition"] if earlier is None else merge(earlier, activity["definition"])
+
+    for statement in statements:
+        for holder in (statement, statement["object"] if statement["object"].get("objectType") == "SubStatement" else None):
+            if holder is None:
+                continue
+            obj = holder["object"]
+            if obj.get("objectType", "Activity") == "Activity":
+                visit(obj)
+            for value in ((holder.get("context") or {}).get("contextActivities") or {}).values():
+                for activity in value if type(value) is list else (value,):
+                    visit(activity)
+    return found
+
+
+def merge(old: dict, new: dict) -> dict:
+    """Newer properties replace older ones; language maps gain the newer languages."""
+    merged = {**old, **new}
+    for key in _LANGUAGE_MAPS:
+        if key in old and key in new:
+            merged[key] = {**old[key], **new[key]}
+    return merged
+
+
+def remember(conn: Connection, statements: list[dict], now: datetime, seen: dict[str, str] | None = None) -> dict:
+    """Store or merge the definitions the statements carry; returns what to add to ``seen`` once
+    the transaction has committed.
+
+    ``seen`` (one per app) holds the last definition applied per IRI: most statements repeat a
+    definition, and merging the same one again changes nothing, so those cost no query. Rows are
+    locked in IRI-hash order, so concurrent writers on PostgreSQL wait for each other rather than
+    deadlock.
+    """
+    seen = {} if seen is None else seen
+    applied = {}
+    wanted = {}
+    for iri, definition in _defined(statements).items():
+        digest = iri_hash(iri)
+        incoming = json.dumps(definition, sort_keys=True, separators=(",", ":"))
+        if seen.get(digest) != incoming:
+            wanted[digest] = (iri, definition, incoming)
+    for digest in sorted(wanted):
+        iri, definition, incoming = wanted[digest]
+        created = conn.execute(_insert_new(conn).values(iri_hash=digest, iri=iri, definition=incoming, updated_at=now)
+                               .on_conflict_do_nothing(index_elements=["iri_hash"]).returning(ACTIVITIES.c.iri_hash)).first()
+        if created is None:  # known already: merge into the stored definition
+            row = conn.execute(select(ACTIVITIES.c.definition).where(ACTIVITIES.c.iri_hash == digest)
+                               .with_for_update()).first()
+            text = json.dumps(merge(json.loads(row.definition), definition), sort_keys=True, separators=(",", ":"))
+            conn.execute(update(ACTIVITIES).where(ACTIVITIES.c.iri_hash == digest).values(definition=text, updated_at=now))
+        applied[digest] = incoming
+    return applied
+
+
+def note_applied(seen: dict, applied: dict) -> None:
+    """After commit: remember the definitions now stored (bounded; cleared when full)."""
+    if len(seen) + len(applied) > _SEEN_LIMIT:
+        seen.clear()
+    seen.update(applied)
+
+
+def _insert_new(conn: Connection):  # noqa: ANN202
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(ACTIVITIES)
+    return sqlite.insert(ACTIVITIES)
+
+
+def get(conn: Connection, iri: str) -> dict:
+    """The activity with its canonical definition; an unknown IRI gets a bare activity."""
+    row = conn.execute(select(ACTIVITIES.c.definition).where(ACTIVITIES.c.iri_hash == iri_hash(iri))).first()
+    activity = {"objectType": "Activity", "id": iri}
+    if row is not None:
+        activity["definition"] = json.loads(row.definition)
+    return activity

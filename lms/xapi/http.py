@@ -1,0 +1,234 @@
+"""The LRS's HTTP rules shared by every resource: version negotiation, the alternate request
+syntax (1.0.x only), HTTP Basic with LRS clients, JSON errors, and the version header on every answer.
+
+Resource views read the request only through ``XapiRequest`` (``g.xapi``), so the alternate
+syntax (a POST carrying method, headers and content as form fields) needs no special case there.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from flask import Blueprint, Response, current_app, g, request
+from werkzeug.datastructures import Headers, MultiDict
+
+from lms.auth.security import csrf
+from lms.xapi import store, wsgi
+from lms.xapi.clients import Client, ClientCache
+from lms.xapi.validation import Invalid
+
+VERSION_HEADER = "X-Experience-API-Version"
+SUPPORTED = ("1.0.3", "2.0.0")
+# Form fields the alternate request syntax treats as headers (1.0.3 section 7.8).
+_FORM_HEADERS = {"authorization", "x-experience-api-version", "content-type", "content-length", "if-match",
+                 "if-none-match"}
+
+
+class XapiError(Exception):
+    """An LRS error answer: status, message, and the field and rule when a value is at fault."""
+
+    def __init__(self, status: int, message: str, field: str | None = None, rule: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.field, self.rule = status, message, field, rule
+
+
+@dataclass
+class XapiRequest:
+    method: str
+    args: MultiDict
+    headers: Headers
+    body: bytes
+    version: str  # negotiated: 1.0.3 or 2.0.0
+    client: Client | None = None
+
+    @property
+    def v2(self) -> bool:
+        return self.version.startswith("2.")
+
+    @property
+    def mimetype(self) -> str:
+        return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+    def content_type_param(self, name: str) -> str | None:
+        for piece in self.headers.get("Content-Type", "").split(";")[1:]:
+            key, _, value = piece.strip().partition("=")
+            if key.strip().lower() == name:
+                return value.strip().strip('"')
+        return None
+
+
+def negotiate(value: str | None) -> str | None:
+    """The version to answer with for a request header value; None when unsupported."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value in ("1.0", "1.0.0", "1.0.1", "1.0.2", "1.0.3"):
+        return "1.0.3"
+    if value in ("2.0", "2.0.0"):
+        return "2.0.0"
+    return None
+
+
+def _alternate(version_header: str | None) -> tuple[str, MultiDict, Headers, bytes]:
+    """Unpack the alternate request syntax: POST ?method=X with headers and content as form fields."""
+    if request.method != "POST":
+        raise XapiError(400, "the alternate request syntax must be sent as a POST", "method")
+    if set(request.args) != {"method"}:
+        raise XapiError(400, "the alternate request syntax allows only 'method' in the query string", "method")
+    method = request.args["method"].upper()
+    if method not in ("GET", "PUT", "POST", "DELETE", "HEAD"):
+        raise XapiError(400, "method must be GET, PUT, POST, DELETE or HEAD", "method")
+    if request.mimetype != "application/x-www-form-urlencoded":
+        raise XapiError(400, "the alternate request syntax needs an application/x-www-form-urlencoded body",
+                        "Content-Type")
+    try:
+        form = parse_qs(request.get_data().decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise XapiError(400, "the form is not UTF-8", "content") from None
+    headers = Headers()
+    args = MultiDict()
+    body = b""
+    for name, values in form.items():
+        if name.lower() in _FORM_HEADERS:
+            headers[name] = values[-1]
+        elif name == "content":
+            body = values[-1].encode("utf-8")
+        else:
+            for value in values:
+                args.add(name, value)
+    if "Authorization" not in headers and "Authorization" in request.headers:
+        headers["Authorization"] = request.headers["Authorization"]
+    if VERSION_HEADER not in headers and version_header is not None:
+        headers[VERSION_HEADER] = version_header
+    if "Content-Type" not in headers and body:
+        headers["Content-Type"] = "application/json"
+    if method in ("PUT", "POST") and not body:
+        raise XapiError(400, "the alternate request syntax needs the body in a form field named content", "content")
+    return method, args, headers, body
+
+
+def _authenticate(headers: Headers) -> Client:
+    raw = headers.get("Authorization", "")
+    scheme, _, credentials = raw.partition(" ")
+    if scheme.lower() != "basic" or not credentials:
+        raise XapiError(401, "authentication required: HTTP Basic with an LRS client's key and secret",
+                        "Authorization")
+    try:
+        key, colon, secret = base64.b64decode(credentials.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise XapiError(401, "the Authorization header is not valid HTTP Basic", "Authorization") from None
+    if not colon:
+        raise XapiError(401, "the Authorization header is not valid HTTP Basic", "Authorization")
+    cache: ClientCache = current_app.extensions["lms.xapi.clients"]
+    client = cache.authenticate(wsgi.connection, key, secret)
+    if client is None:
+        raise XapiError(401, "unknown or revoked LRS client credentials", "Authorization")
+    return client
+
+
+# The version each client key last negotiated in this process: an answer to a request without a
+# usable version header (a 400) is labelled with the version that client speaks.
+_last_version: dict[str, str] = {}
+
+
+def _client_key(headers: Headers) -> str:
+    scheme, _, credentials = headers.get("Authorization", "").partition(" ")
+    try:
+        return base64.b64decode(credentials.strip()).decode("utf-8").partition(":")[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+
+
+def begin(*, needs_auth: bool = True, needs_version: bool = True) -> XapiRequest:
+    """Build g.xapi for this request, enforcing the version header and authentication."""
+    version_header = request.headers.get(VERSION_HEADER)
+    g.xapi_version = negotiate(version_header) or _last_version.get(_client_key(request.headers), SUPPORTED[-1])
+    if "method" in request.args:
+        method, args, headers, body = _alternate(version_header)
+    else:
+        method, args, headers, body = request.method, request.args, request.headers, request.get_data()
+    chosen = negotiate(headers.get(VERSION_HEADER))
+    if chosen is not None:
+        g.xapi_version = chosen
+    if chosen == "2.0.0" and "method" in request.args:
+        raise XapiError(400, "xAPI 2.0 has no alternate request syntax", "method")
+    if chosen is None and needs_version:
+        given = headers.get(VERSION_HEADER)
+        raise XapiError(400, f"{VERSION_HEADER} header is required and must be one of {', '.join(SUPPORTED)}"
+                        + (f" (got {given!r})" if given else ""), VERSION_HEADER)
+    xreq = XapiRequest(method, args, headers, body, chosen or SUPPORTED[0])
+    if needs_auth:
+        xreq.client = _authenticate(headers)
+        if chosen is not None and _last_version.get(xreq.client.key) != chosen and len(_last_version) < 10_000:
+            _last_version[xreq.client.key] = chosen
+    g.xapi = xreq
+    return xreq
+
+
+def current() -> XapiRequest:
+    return g.xapi
+
+
+def respond(body: bytes | str | dict | list | None, status: int = 200, content_type: str = "application/json",
+            headers: dict | None = None) -> Response:
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    response = Response(body if body is not None else b"", status=status, content_type=content_type)
+    if body is None:
+        response.headers.remove("Content-Type")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def json_error(status: int, message: str, field: str | None = None, rule: str | None = None) -> Response:
+    body = {"error": message, "status": status}
+    if field:
+        body["field"] = field
+    if rule:
+        body["rule"] = rule
+    return respond(body, status)
+
+
+def install(bp: Blueprint) -> None:
+    """An LRS blueprint takes no forms or cookies: exempt it from CSRF and the page rate limits."""
+    csrf.exempt(bp)
+
+    @bp.record_once
+    def _setup(state) -> None:  # noqa: ANN001
+        init_app(state.app)
+        limiter = state.app.extensions.get("lms.limiter")
+        if limiter is not None:
+            limiter.exempt(bp)
+
+
+def configure(lrs) -> None:  # noqa: ANN001
+    """JSON errors naming the field and rule, and the version header on every answer."""
+
+    @lrs.errorhandler(XapiError)
+    def _xapi_error(error: XapiError):
+        return json_error(error.status, error.message, error.field, error.rule)
+
+    @lrs.errorhandler(Invalid)
+    def _invalid(error: Invalid):
+        return json_error(400, f"{error.field} {error.rule}", error.field, error.rule)
+
+    @lrs.errorhandler(store.Conflict)
+    def _conflict(error: store.Conflict):
+        return json_error(409, str(error), "id", "a statement id cannot be reused for different content")
+
+    @lrs.after_request
+    def _version(response: Response) -> Response:
+        response.headers[VERSION_HEADER] = g.get("xapi_version", SUPPORTED[-1])
+        return response
+
+
+def init_app(app) -> None:  # noqa: ANN001
+    """Per-app caches: verified client credentials, and activity definitions already stored."""
+    if "lms.xapi.clients" not in app.extensions:
+        app.extensions["lms.xapi.clients"] = ClientCache(app.config["XAPI_CLIENT_CACHE_SECONDS"])
+        app.extensions["lms.xapi.activities"] = {}

@@ -1,0 +1,149 @@
+"""Reading statements: single ones by id and filtered pages with an opaque ``more`` cursor.
+
+Every filter is a filter key (see ``keys``); a query scans the most selective key's index range in
+seq order and checks the others by primary-key lookups, so a page costs a few index reads however
+many statements are stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, exists, select, text, union
+
+from lms.db import utcnow
+from lms.xapi import keys, values
+from lms.xapi.models import XapiStatement, XapiStatementKey
+
+STATEMENTS = XapiStatement.__table__
+KEYS = XapiStatementKey.__table__
+
+
+@dataclass
+class Filters:
+    """A validated statement query (what the ``more`` cursor carries between pages)."""
+
+    facts: list[tuple[str, str, bool]] = field(default_factory=list)  # (kind, value, related)
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 0
+    ascending: bool = False
+    after: int | None = None  # the seq of the last statement already returned
+
+    def encode(self) -> str:
+        payload = {"f": self.facts, "s": self.since.isoformat() if self.since else None,
+                   "u": self.until.isoformat() if self.until else None, "l": self.limit,
+                   "a": self.ascending, "c": self.after}
+        return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Filters:
+        """The filters a ``more`` token stands for; ValueError when it is not one of ours."""
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            return cls(facts=[tuple(f) for f in payload["f"]],
+                       since=datetime.fromisoformat(payload["s"]) if payload["s"] else None,
+                       until=datetime.fromisoformat(payload["u"]) if payload["u"] else None,
+                       limit=int(payload["l"]), ascending=bool(payload["a"]),
+                       after=int(payload["c"]) if payload["c"] is not None else None)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError("not a more token issued by this LRS") from exc
+
+
+# When several filters are given, the index range scanned is the first of these kinds present.
+_SELECTIVITY = (keys.REGISTRATION, keys.ACTIVITY, keys.AGENT, keys.VERB)
+
+
+def _key_groups(facts: list) -> list[list[int]]:
+    """Each filter as the keys that satisfy it: the direct key, plus the related one when asked."""
+    groups = []
+    for kind, value, *related in sorted(set(map(tuple, facts)), key=lambda f: _SELECTIVITY.index(f[0])):
+        group = [keys.key(kind, value)]
+        if related and related[0]:
+            group.append(keys.key(keys.RELATED[kind], value))
+        groups.append(group)
+    return groups
+
+
+def page(conn: Connection, filters: Filters, limit: int, client_id: int | None = None) -> tuple[list, int | None]:
+    """Rows (seq, body) of one page, and the seq to continue after (None when this is the last).
+
+    ``client_id`` limits the page to statements that client stored (the statements/read/mine scope).
+    """
+    groups = _key_groups(filters.facts)
+    descending = not filters.ascending
+
+    def conditions(seq_col) -> list:  # noqa: ANN001
+        found = [STATEMENTS.c.voided.is_(False)]
+        if filters.since is not None:
+            found.append(STATEMENTS.c.stored > filters.since)
+        if filters.until is not None:
+            found.append(STATEMENTS.c.stored <= filters.until)
+        if client_id is not None:
+            found.append(STATEMENTS.c.client_id == client_id)
+        if filters.after is not None:
+            found.append(seq_col < filters.after if descending else seq_col > filters.after)
+        for index, group in enumerate(groups[1:], 1):
+            other = KEYS.alias(f"k{index}")
+            match = other.c.key == group[0] if len(group) == 1 else other.c.key.in_(group)
+            found.append(exists().where(and_(match, other.c.seq == seq_col)))
+        return found
+
+    def ordered(col):  # noqa: ANN001, ANN202
+        return col.desc() if descending else col.asc()
+
+    if not groups:
+        query = (select(STATEMENTS.c.seq, STATEMENTS.c.body).where(*conditions(STATEMENTS.c.seq))
+                 .order_by(ordered(STATEMENTS.c.seq)).limit(limit + 1))
+    elif len(groups[0]) == 1:  # one ordered index range scan, joined to the statements it finds
+        driver = KEYS.alias("k0")
+        query = (select(STATEMENTS.c.seq, STATEMENTS.c.body)
+                 .select_from(driver.join(STATEMENTS, STATEMENTS.c.seq == driver.c.seq))
+                 .where(driver.c.key == groups[0][0], *conditions(driver.c.seq))
+                 .order_by(ordered(driver.c.seq)).limit(limit + 1))
+    else:
+        # One ordered index range scan per key of the driving filter, merged: each returns at most
+        # a page, so a related_* filter costs two short scans rather than a sort of every match.
+        members = []
+        for driver_key in groups[0]:
+            driver = KEYS.alias("k0")
+            members.append(select(driver.c.seq)
+                           .select_from(driver.join(STATEMENTS, STATEMENTS.c.seq == driver.c.seq))
+                           .where(driver.c.key == driver_key, *conditions(driver.c.seq))
+                           .order_by(ordered(driver.c.seq)).limit(limit + 1).subquery())
+        wanted = union(*(select(member.c.seq) for member in members))
+        query = (select(STATEMENTS.c.seq, STATEMENTS.c.body).where(STATEMENTS.c.seq.in_(wanted))
+                 .order_by(ordered(STATEMENTS.c.seq)).limit(limit + 1))
+    rows = conn.execute(query).all()
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, rows[-1].seq
+    return rows, None
+
+
+def single(conn: Connection, statement_id: str, *, voided: bool, client_id: int | None = None) -> str | None:
+    """The stored JSON of one statement; voided ones only when asked for by voidedStatementId."""
+    row = conn.execute(select(STATEMENTS.c.body, STATEMENTS.c.voided, STATEMENTS.c.client_id)
+                       .where(STATEMENTS.c.statement_id == statement_id.lower())).first()
+    if row is None or row.voided != voided or (client_id is not None and row.client_id != client_id):
+        return None
+    return row.body
+
+
+def consistent_through(conn: Connection) -> str:
+    """The X-Experience-API-Consistent-Through value: statements stored up to then are all visible.
+
+    On SQLite writers take turns, so that is now. On PostgreSQL a write transaction still open
+    may yet commit statements stamped after its start, so it is the oldest open transaction's start.
+    """
+    now = utcnow()
+    if conn.dialect.name == "postgresql":
+        oldest = conn.execute(text(
+            "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL")).scalar()
+        if oldest is not None and oldest < now:
+            now = oldest
+    return values.format_timestamp(now)

@@ -1,0 +1,104 @@
+"""The statement write path's SQL, run on the DBAPI cursor of the request's connection.
+
+SQLAlchemy builds and caches a statement's SQL, but each ``execute`` still costs a few hundred
+microseconds of Python here, several times per statement stored, inside the write lock SQLite
+writers queue for. The handful of hot statements are therefore plain SQL text (the tables are
+still defined, migrated and read through SQLAlchemy), run inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection
+
+class Race(Exception):
+    """Another transaction stored a statement with one of these ids first (PostgreSQL); retry."""
+
+
+def is_race(exc: BaseException) -> bool:
+    """A unique key taken meanwhile, a deadlock or a serialization failure: worth one retry."""
+    if isinstance(exc, Race):
+        return True
+    original = getattr(exc, "orig", exc)
+    if getattr(original, "sqlstate", None) in ("23505", "40P01", "40001"):
+        return True
+    return type(original).__name__ == "IntegrityError"
+
+
+Stored = namedtuple("Stored", "seq statement_id ref_id voiding client_id body")
+_COLUMNS = "seq, statement_id, ref_id, voiding, client_id, body"
+_CHUNK = 500  # rows per multi-row INSERT (SQLite allows 32766 parameters)
+
+
+class Cursor:
+    """A DBAPI cursor with the dialect's placeholder and value conventions."""
+
+    def __init__(self, conn: Connection):
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.dbapi = conn.dialect.dbapi
+        self.mark = "?" if self.sqlite else "%s"
+        self.cursor = conn.connection.driver_connection.cursor()
+
+    def marks(self, count: int) -> str:
+        return ", ".join([self.mark] * count)
+
+    def when(self, moment: datetime):  # noqa: ANN201
+        """A datetime as SQLAlchemy's UTCDateTime stores it (SQLite keeps UTC text)."""
+        if self.sqlite:
+            return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return moment
+
+    def by_ids(self, ids: list[str]) -> dict[str, Stored]:
+        if not ids:
+            return {}
+        self.cursor.execute(f"SELECT {_COLUMNS} FROM xapi_statements WHERE statement_id IN ({self.marks(len(ids))})",
+                            ids)
+        return {row[1]: Stored(*row) for row in self.cursor.fetchall()}
+
+    def referring_to(self, ids: list[str]) -> list[Stored]:
+        """Statements already stored whose object is a StatementRef to one of ids."""
+        self.cursor.execute(f"SELECT seq, statement_id, ref_id, voiding, client_id, NULL FROM xapi_statements "
+                            f"WHERE ref_id IN ({self.marks(len(ids))})", ids)
+        return [Stored(*row) for row in self.cursor.fetchall()]
+
+    def claim_ids(self, ids: list[str]) -> None:
+        """PostgreSQL: lock the ids a batch brings, in one global order, before inserting.
+
+        Two batches sharing ids would otherwise take the unique-index locks in their own orders and
+        could deadlock; this way the second waits for the first, then finds its statements stored.
+        """
+        if not self.sqlite and ids:
+            self.cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(i, 0)) FROM unnest(%s::text[]) AS i "
+                                "ORDER BY i", [sorted(ids)])
+
+    def insert_statements(self, rows: list[tuple]) -> dict[str, int]:
+        """rows of (statement_id, stored, voided, ref_id, voiding, client_id, body); their seqs by id."""
+        seqs = {}
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            values = ", ".join([f"({self.marks(7)})"] * len(chunk))
+            try:
+                self.cursor.execute("INSERT INTO xapi_statements (statement_id, stored, voided, ref_id, voiding, "
+                                    f"client_id, body) VALUES {values} RETURNING seq, statement_id",
+                                    [value for row in chunk for value in row])
+            except self.dbapi.Error as exc:
+                # A unique id stored meanwhile, or (PostgreSQL) a deadlock or serialization failure.
+                if isinstance(exc, self.dbapi.IntegrityError) or getattr(exc, "sqlstate", None) in ("40P01", "40001"):
+                    raise Race(str(exc)) from exc
+                raise
+            seqs.update((statement_id, seq) for seq, statement_id in self.cursor.fetchall())
+        return seqs
+
+    def insert_keys(self, pairs: list[tuple[int, int]]) -> None:
+        self.cursor.executemany(f"INSERT INTO xapi_statement_keys (\"key\", seq) VALUES ({self.marks(2)})", pairs)
+
+    def void(self, ids: list[str]) -> None:
+        self.cursor.execute(f"UPDATE xapi_statements SET voided = {self.mark} WHERE voiding = {self.mark} "
+                            f"AND statement_id IN ({self.marks(len(ids))})", [True, False, *ids])
+
+    def enqueue(self, seqs: list[int], due: datetime) -> None:
+        when = self.when(due)
+        self.cursor.executemany("INSERT INTO xapi_outbox (statement_seq, attempts, next_attempt_at, failed) "
+                                f"VALUES ({self.marks(4)})", [(seq, 0, when, False) for seq in seqs])

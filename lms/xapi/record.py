@@ -1,0 +1,115 @@
+"""A person's own learning record: their statements (as actor or object), described for people."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+
+from lms.xapi import keys, values
+from lms.xapi.models import XapiStatement, XapiStatementKey
+
+STATEMENTS = XapiStatement.__table__
+KEYS = XapiStatementKey.__table__
+LANGUAGE = "en-GB"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One statement as the record page shows it."""
+
+    at: datetime
+    summary: str  # "Completed Module Alpha"
+    result: str  # "Score 80%, passed", or ""
+    statement_id: str
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    number: int
+    count: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+
+def person_ifi(config, person_id: int, email: str | None) -> str:  # noqa: ANN001
+    """The IFI the platform's statements give this person (see ``platform.agent``)."""
+    if config["XAPI_ACTOR_IDENTIFIER"] == "mbox" and email:
+        return keys.ifi({"mbox": f"mailto:{email}"})
+    return keys.ifi({"account": {"homePage": config["XAPI_HOMEPAGE"], "name": str(person_id)}})
+
+
+def _matching(ifi: str):  # noqa: ANN202
+    return (KEYS.join(STATEMENTS, STATEMENTS.c.seq == KEYS.c.seq),
+            [KEYS.c.key == keys.key(keys.AGENT, ifi), STATEMENTS.c.voided.is_(False)])
+
+
+def page(conn: Connection, ifi: str, number: int, size: int = 25) -> Page:
+    """Newest first; ``number`` counts from 1 and is clamped to the pages there are."""
+    joined, conditions = _matching(ifi)
+    total = conn.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
+    count = max(1, -(-total // size))
+    number = min(max(1, number), count)
+    rows = conn.execute(select(STATEMENTS.c.body).select_from(joined).where(*conditions)
+                        .order_by(KEYS.c.seq.desc()).limit(size).offset((number - 1) * size)).scalars()
+    return Page([describe(json.loads(body)) for body in rows], number, count, total)
+
+
+def everything(conn: Connection, ifi: str) -> list[str]:
+    """Every statement (stored JSON), newest first, for the download."""
+    joined, conditions = _matching(ifi)
+    return list(conn.execute(select(STATEMENTS.c.body).select_from(joined).where(*conditions)
+                             .order_by(KEYS.c.seq.desc())).scalars())
+
+
+def _text(langmap: dict | None, fallback: str) -> str:
+    if not langmap:
+        return fallback
+    return langmap.get(LANGUAGE) or langmap.get("en") or next(iter(langmap.values()))
+
+
+def _name(obj: dict) -> str:
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
+        return _text((obj.get("definition") or {}).get("name"), obj["id"])
+    if kind in ("Agent", "Group"):
+        return obj.get("name") or "a person"
+    return "an earlier statement"
+
+
+def describe(statement: dict) -> Entry:
+    verb = _text(statement["verb"].get("display"), statement["verb"]["id"].rsplit("/", 1)[-1])
+    obj = statement["object"]
+    if obj.get("objectType") in ("Agent", "Group"):  # e.g. an admin assigned a bundle to this person
+        parents = ((statement.get("context") or {}).get("contextActivities") or {}).get("parent") or []
+        summary = f"{statement['actor'].get('name') or 'Someone'} {verb} you"
+        if parents:
+            summary += f": {_name(parents[0])}"
+    else:
+        summary = f"{verb[:1].upper()}{verb[1:]} {_name(obj)}"
+    return Entry(values.parse_timestamp(statement.get("timestamp") or statement["stored"]), summary,
+                 _result_text(statement.get("result") or {}), statement["id"])
+
+
+def _result_text(result: dict) -> str:
+    parts = []
+    scaled = (result.get("score") or {}).get("scaled")
+    if scaled is not None:
+        parts.append(f"Score {round(scaled * 100)}%")
+    if result.get("success") is True:
+        parts.append("passed")
+    elif result.get("success") is False:
+        parts.append("not passed")
+    if result.get("response") and not parts:
+        parts.append("Answered")
+    return ", ".join(parts)

@@ -1,0 +1,90 @@
+"""SQLite writers of the LRS: taking turns without polling, and checkpoints kept off the write lock.
+
+Two things make many small SQLite write transactions slow from several processes, and both
+happen while the writer holds the database's one write lock, so every other writer waits too:
+
+- SQLite's busy handler polls with sleeps of 1, 2, 5, 10 ms and more, so a waiting writer sleeps
+  far longer than the lock is held. Writers here first queue on a lock file with a blocking
+  flock(), which wakes the next one the moment the previous one is done (threads of one process
+  queue on a mutex first, flock being per process). Other writers (the main app's) still meet the
+  ordinary busy timeout, so nothing can deadlock.
+- The commit that takes the write-ahead log past 1000 pages runs a checkpoint: it copies the log
+  into the database and fsyncs it, tens of milliseconds inside the lock. The LRS writes through an
+  engine of its own whose connections never checkpoint on commit; instead, every
+  ``CHECKPOINT_EVERY`` commits a process starts a PASSIVE checkpoint in a thread of its own (the
+  sqlite3 module releases the GIL), which needs no write lock, so requests and other writers carry
+  on meanwhile. (The main app's connections keep SQLite's default.)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import sqlite3
+import threading
+
+from sqlalchemy import Connection, Engine, event
+
+from lms.db import make_engine
+
+log = logging.getLogger(__name__)
+# A statement's commit writes some ten log pages; the longer the interval, the more of them are
+# the same page written again, which a checkpoint copies only once.
+CHECKPOINT_EVERY = 500
+MMAP_BYTES = 1 << 30
+
+
+class SqliteWriters:
+    """Write coordination for one SQLite database file, with the LRS's own writing engine."""
+
+    def __init__(self, main: Engine):
+        self.database = main.url.database
+        self.lock_path = main.url.database + "-lrs-writers.lock"
+        self._commits = 0
+        self._checkpointing = threading.Lock()
+        self.engine = make_engine(main.url.render_as_string(hide_password=False)).execution_options(
+            sqlite_immediate=True)
+
+        @event.listens_for(self.engine, "connect")
+        def _writer_settings(dbapi_conn, _record) -> None:  # noqa: ANN001
+            dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+            # Read pages through a memory map: another process's commit invalidates this
+            # connection's page cache, and re-reading the index pages it needs through the shared
+            # mapping costs no system calls.
+            dbapi_conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+
+        # Its connections go when the app's engine is disposed (tests build and drop many apps).
+        event.listen(main, "engine_disposed", lambda _engine: self.engine.dispose())
+        self._mutex = threading.Lock()
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self._mutex.acquire()
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._mutex.release()
+            raise
+
+    def release(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._mutex.release()
+
+    def after_release(self, conn: Connection) -> None:
+        """Now and then, start a checkpoint beside the requests (one at a time per process)."""
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0 and self._checkpointing.acquire(blocking=False):
+            threading.Thread(target=self._checkpoint, name="sqlite-checkpoint", daemon=True).start()
+
+    def _checkpoint(self) -> None:
+        try:
+            with sqlite3.connect(self.database, timeout=30, isolation_level=None) as raw:
+                raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            raw.close()
+        except sqlite3.Error:  # the next one will try again; the log only grows meanwhile
+            log.exception("SQLite checkpoint failed")
+        finally:
+            self._checkpointing.release()

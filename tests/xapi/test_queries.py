@@ -1,0 +1,160 @@
+"""GET statements: every filter, paging with more, order, formats, and the consistency header."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from lms.xapi import store, values
+from tests.xapi.conftest import new_id, statement
+
+ADA = {"mbox": "mailto:ada@example.org"}
+BOB = {"objectType": "Agent", "mbox": "mailto:bob@example.org"}
+COURSE = "https://example.org/activities/course"
+LESSON = "https://example.org/activities/lesson"
+
+
+def ids(response) -> list[str]:  # noqa: ANN001
+    assert response.status_code == 200, response.get_json()
+    return [s["id"] for s in response.get_json()["statements"]]
+
+
+def test_every_list_answer_has_statements_and_more(lrs):  # noqa: ANN001
+    body = lrs.get().get_json()
+    assert body == {"statements": [], "more": ""}
+
+
+def test_agent_filter_matches_actor_and_object_and_group_members(lrs):  # noqa: ANN001
+    as_actor, as_object, in_group, other = (new_id() for _ in range(4))
+    lrs.store(statement(id=as_actor),
+              statement(id=as_object, actor=BOB, object={"objectType": "Agent", **ADA}),
+              statement(id=in_group, actor={"objectType": "Group", "member": [ADA, BOB]}),
+              statement(id=other, actor=BOB))
+    assert set(ids(lrs.get(agent=ADA))) == {as_actor, as_object, in_group}
+
+
+def test_related_agents_adds_authority_instructor_and_team(lrs):  # noqa: ANN001
+    direct, taught = new_id(), new_id()
+    lrs.store(statement(id=direct), statement(id=taught, actor=BOB, context={"instructor": ADA}))
+    assert ids(lrs.get(agent=ADA)) == [direct]
+    assert set(ids(lrs.get(agent=ADA, related_agents="true"))) == {direct, taught}
+    authority = {"account": {"homePage": "https://lms.example.org", "name": lrs.key}}
+    assert len(ids(lrs.get(agent=authority, related_agents="true"))) == 2
+    assert ids(lrs.get(agent=authority)) == []
+
+
+def test_activity_and_related_activities(lrs):  # noqa: ANN001
+    course, lesson, sub = new_id(), new_id(), new_id()
+    lrs.store(statement(id=course, object={"id": COURSE}),
+              statement(id=lesson, object={"id": LESSON}, context={"contextActivities": {"parent": [{"id": COURSE}]}}),
+              statement(id=sub, object={"objectType": "SubStatement", "actor": BOB, "verb": {"id": "https://x.org/v"},
+                                        "object": {"id": COURSE}}))
+    assert ids(lrs.get(activity=COURSE)) == [course]
+    assert ids(lrs.get(activity=COURSE, related_activities="true")) == [sub, lesson, course]
+
+
+def test_verb_registration_and_combined_filters(lrs):  # noqa: ANN001
+    registration = new_id()
+    wanted, other_verb, other_registration = new_id(), new_id(), new_id()
+    lrs.store(statement(id=wanted, context={"registration": registration}),
+              statement(id=other_verb, verb={"id": "https://example.org/verbs/other"},
+                        context={"registration": registration}),
+              statement(id=other_registration, context={"registration": new_id()}))
+    assert set(ids(lrs.get(registration=registration.upper()))) == {wanted, other_verb}
+    assert ids(lrs.get(registration=registration, verb="http://adlnet.gov/expapi/verbs/completed",
+                       agent=ADA, activity="https://example.org/activities/one")) == [wanted]
+
+
+def test_since_until_and_ascending(lrs, monkeypatch):  # noqa: ANN001
+    clock = iter([datetime(2026, 3, 7, 9, 0, tzinfo=UTC), datetime(2026, 3, 7, 9, 30, tzinfo=UTC)])
+    monkeypatch.setattr(store, "utcnow", lambda: next(clock))
+    first, = lrs.store(statement())
+    second, = lrs.store(statement())
+    assert lrs.get(statementId=first).get_json()["stored"] == "2026-03-07T09:00:00.000Z"
+    assert ids(lrs.get(since="2026-03-07T09:00:00Z")) == [second]
+    assert ids(lrs.get(since="2026-03-07T08:00:00-01:00")) == [second]  # the same instant
+    assert ids(lrs.get(until="2026-03-07T09:00:00.000Z")) == [first]
+    assert ids(lrs.get(since="2026-03-07T08:59:59Z", until="2026-03-07T09:30:00Z")) == [second, first]
+    assert ids(lrs.get(ascending="true")) == [first, second]
+
+
+def test_more_pages_through_results_in_both_orders(lrs):  # noqa: ANN001
+    stored = lrs.store(*[statement() for _ in range(5)])
+    seen, response = [], lrs.get(limit=2)
+    while True:
+        body = response.get_json()
+        seen += [s["id"] for s in body["statements"]]
+        if not body["more"]:
+            break
+        assert body["more"].startswith("/xapi/statements?more=")
+        response = lrs.client.get(body["more"], headers=lrs.headers())
+    assert seen == list(reversed(stored))
+    page = lrs.get(limit=3, ascending="true").get_json()
+    rest = lrs.client.get(page["more"], headers=lrs.headers()).get_json()
+    assert [s["id"] for s in page["statements"] + rest["statements"]] == stored
+
+
+def test_a_forged_more_token_is_refused(lrs):  # noqa: ANN001
+    response = lrs.get(more="not-a-token")
+    assert (response.status_code, response.get_json()["field"]) == (400, "more")
+
+
+def test_bad_parameters_are_named(lrs):  # noqa: ANN001
+    for params, field in [({"agent": "not json"}, "agent"), ({"agent": {"name": "no ifi"}}, "agent"),
+                          ({"verb": "nope"}, "verb"), ({"since": "yesterday"}, "since"), ({"limit": "-1"}, "limit"),
+                          ({"format": "full"}, "format"), ({"ascending": "yes"}, "ascending"),
+                          ({"colour": "red"}, "colour"), ({"registration": "x"}, "registration"),
+                          ({"statementId": new_id(), "verb": "https://x.org/v"}, "verb")]:
+        response = lrs.get(**params)
+        assert (response.status_code, response.get_json()["field"]) == (400, field), params
+        assert "X-Experience-API-Consistent-Through" in response.headers
+
+
+def test_consistent_through_is_a_timestamp_not_before_what_was_stored(lrs):  # noqa: ANN001
+    (statement_id,) = lrs.store(statement())
+    response = lrs.get()
+    through = values.parse_timestamp(response.headers["X-Experience-API-Consistent-Through"])
+    stored = values.parse_timestamp(lrs.get(statementId=statement_id).get_json()["stored"])
+    assert through >= stored
+
+
+def test_ids_format_keeps_only_identifiers(lrs):  # noqa: ANN001
+    lrs.store(statement(actor={"objectType": "Group", "name": "Team", "member": [{"name": "Ada", **ADA}]}))
+    (found,) = lrs.get(format="ids").get_json()["statements"]
+    assert found["actor"] == {"objectType": "Group", "member": [{"objectType": "Agent", **ADA}]}
+    assert found["verb"] == {"id": "http://adlnet.gov/expapi/verbs/completed"}
+    assert found["object"] == {"id": "https://example.org/activities/one"}
+
+
+def test_canonical_format_keeps_one_language(lrs):  # noqa: ANN001
+    lrs.store(statement(verb={"id": "https://x.org/v", "display": {"en-US": "did", "en-GB": "did", "fr": "fait"}}))
+    response = lrs.get(format="canonical", headers={"Accept-Language": "fr;q=0.9, en-GB"})
+    assert response.get_json()["statements"][0]["verb"]["display"] == {"en-GB": "did"}
+    exact = lrs.get().get_json()["statements"][0]
+    assert len(exact["verb"]["display"]) == 3
+
+
+def test_head_answers_like_get_without_a_body(lrs):  # noqa: ANN001
+    lrs.store(statement())
+    response = lrs.request("HEAD", "/statements")
+    assert response.status_code == 200
+    assert response.data == b""
+    assert "X-Experience-API-Consistent-Through" in response.headers
+
+
+def test_a_page_is_the_exact_stored_json(lrs):  # noqa: ANN001
+    sent = statement(result={"extensions": {"https://x.org/e": {"nested": [1, 2.5, None]}}})
+    lrs.store(sent)
+    page = json.loads(lrs.get().data)
+    assert page["statements"][0]["result"] == sent["result"]
+
+
+def test_read_own_scope_sees_only_its_own_statements(client, make_lrs_client, lrs):  # noqa: ANN001
+    from tests.xapi.conftest import Lrs
+
+    lrs.store(statement())
+    mine = Lrs(client, make_lrs_client("statements/read/mine statements/write"))
+    (own,) = mine.store(statement())
+    assert ids(mine.get()) == [own]
+    assert mine.get(statementId=lrs.get().get_json()["statements"][-1]["id"]).status_code == 404
+    assert len(ids(lrs.get())) == 2
