@@ -1,0 +1,1 @@
+"""The certificate plugin: issue, sign, verify and manage portable accreditation certificates."""

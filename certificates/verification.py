@@ -1,0 +1,180 @@
+"""Answers for verifiers: by code, and from a PDF (its signature, its embedded data and the registry's hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from io import BytesIO
+from typing import Any
+
+from sqlmodel import Session
+
+from certificates import codes, services
+from certificates.models import Certificate, CertificateStatus
+from certificates.render import DATA_FILE_NAME
+from certificates.signing import run_coroutine
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a verifier is told: the status and only the details needed to match it to the document."""
+
+    status: CertificateStatus
+    code: str | None = None
+    holder_name: str | None = None
+    bundle: dict[str, str] | None = None
+    standards: tuple[dict[str, str], ...] = ()
+    awarded_on: date | None = None
+    issued_on: date | None = None
+    expires_on: date | None = None
+    revoked_on: date | None = None
+    revocation_reason: str | None = None
+    replaced_by: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.status == CertificateStatus.UNKNOWN:
+            return {"status": self.status.value}
+        body: dict[str, Any] = {
+            "status": self.status.value, "code": self.code, "holder_name": self.holder_name, "bundle": self.bundle,
+            "standards": list(self.standards), "awarded_on": _iso(self.awarded_on),
+            "issued_on": _iso(self.issued_on), "expires_on": _iso(self.expires_on),
+        }
+        if self.status == CertificateStatus.REVOKED:
+            body.update(revoked_on=_iso(self.revoked_on), revocation_reason=self.revocation_reason)
+        if self.status == CertificateStatus.SUPERSEDED:
+            body["replaced_by"] = self.replaced_by
+        return body
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(moment: datetime | None) -> date | None:
+    return moment.date() if moment else None
+
+
+UNKNOWN = Answer(CertificateStatus.UNKNOWN)
+
+
+def answer_for(session: Session, certificate: Certificate | None, now: datetime) -> Answer:
+    if certificate is None:
+        return UNKNOWN
+    status = certificate.status(now)
+    replacement = services.replacement(session, certificate) if status == CertificateStatus.SUPERSEDED else None
+    return Answer(
+        status=status, code=codes.display(certificate.code), holder_name=certificate.holder_name,
+        bundle={"id": certificate.bundle_id, "title": certificate.bundle_title, "version": certificate.bundle_version},
+        standards=tuple({"id": s["id"], "title": s["title"]} for s in certificate.standards),
+        awarded_on=_date(certificate.awarded_at), issued_on=_date(certificate.issued_at),
+        expires_on=_date(certificate.expires_at), revoked_on=_date(certificate.revoked_at),
+        revocation_reason=certificate.revocation_reason,
+        replaced_by=codes.display(replacement.code) if replacement else None,
+    )
+
+
+def answer_for_code(session: Session, text: str, now: datetime) -> Answer:
+    """The answer for a typed code; raises InvalidCode (a clear message) when it cannot be a code at all."""
+    return answer_for(session, services.by_code(session, text), now)
+
+
+@dataclass
+class PdfCheck:
+    """What the file alone proves: a trusted, intact signature over the whole file, and the embedded data."""
+
+    signed: bool = False
+    intact: bool = False
+    trusted: bool = False
+    whole_file: bool = False
+    signer: str | None = None
+    signed_at: datetime | None = None
+    data: dict[str, Any] | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def genuine(self) -> bool:
+        return self.signed and self.intact and self.trusted and self.whole_file and self.data is not None
+
+
+def _embedded_data(reader) -> dict[str, Any] | None:  # noqa: ANN001
+    """The certificate.json attachment (pyHanko's dictionaries resolve references on [], not on .get)."""
+    root = reader.root
+    if "/Names" not in root or "/EmbeddedFiles" not in root["/Names"]:
+        return None
+    files = root["/Names"]["/EmbeddedFiles"]
+    entries = [entry.get_object() for entry in files["/Names"]] if "/Names" in files else []
+    for name, spec in zip(entries[::2], entries[1::2]):
+        if str(name) == DATA_FILE_NAME:
+            return json.loads(spec["/EF"]["/F"].data)
+    return None
+
+
+def check_pdf(pdf: bytes, trust_roots: list) -> PdfCheck:  # noqa: C901
+    """Check a PDF's signature against the issuer's roots (no network) and read its embedded data."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    check = PdfCheck()
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception:  # noqa: BLE001  (any parse failure means the same thing to a verifier)
+        check.problems.append("The file is not a PDF that can be read")
+        return check
+    if len(signatures) != 1:
+        check.problems.append("The file does not carry the issuer's signature" if not signatures
+                              else "The file carries more than one signature")
+        return check
+    check.signed = True
+    try:
+        context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)  # offline: no CRL/OCSP fetches
+        status = run_coroutine(lambda: async_validate_pdf_signature(signatures[0], signer_validation_context=context))
+    except Exception as exc:  # noqa: BLE001
+        check.problems.append(f"The signature cannot be checked ({type(exc).__name__})")
+        return check
+    check.intact = status.intact and status.valid
+    check.trusted = status.trusted
+    check.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    check.signer = status.signing_cert.subject.human_friendly
+    check.signed_at = status.signer_reported_dt
+    if not check.intact:
+        check.problems.append("The file has been changed since it was signed")
+    elif not check.whole_file:
+        check.problems.append("Something was added to the file after it was signed")
+    if not check.trusted:
+        check.problems.append("The file was not signed by this service's certificate authority")
+    try:
+        check.data = _embedded_data(reader)
+        if check.data is not None:
+            codes.parse(check.data.get("code", ""))
+    except Exception:  # noqa: BLE001
+        check.data = None
+    if check.data is None:
+        check.problems.append("The file does not contain the certificate's details")
+    return check
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    answer: Answer
+    check: PdfCheck
+    matches_registry: bool
+
+
+def verify_upload(session: Session, pdf: bytes, trust_roots: list, now: datetime) -> UploadResult:
+    """All three checks: the signature, the registry's hash of the issued file, and the current status."""
+    check = check_pdf(pdf, trust_roots)
+    if not check.genuine:
+        return UploadResult(UNKNOWN, check, False)
+    certificate = services.by_code(session, check.data["code"])
+    if certificate is None:
+        check.problems.append("This service has no record of the certificate in the file")
+        return UploadResult(UNKNOWN, check, False)
+    if certificate.pdf_sha256 != hashlib.sha256(pdf).hexdigest():
+        check.problems.append("The file is not the one this service issued for that code")
+        return UploadResult(UNKNOWN, check, False)
+    return UploadResult(answer_for(session, certificate, now), check, True)

@@ -1,0 +1,108 @@
+"""Verification without signing in: look up a code (or follow the QR link), upload a PDF, or ask the JSON API.
+
+The holder's and administrators' pages are in manage_views.py, on the same blueprint.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+
+from certificates import codes, verification
+from certificates.forms import CodeForm, UploadForm
+from certificates.models import CertificateStatus
+from lms.api import csrf, db, utcnow
+
+bp = Blueprint("certificates", __name__, template_folder="pages")
+LIMIT = "CERTIFICATE_VERIFY_RATE_LIMIT"
+SCOPE = "certificate-verification"
+FORM_ERROR_STATUS = 400
+# Tag colours of the NHS.UK tag component for each answer.
+COLOURS = {"valid": "green", "expired": "orange", "revoked": "red", "superseded": "yellow", "unknown": "grey"}
+
+
+def _limit_verification(state) -> None:  # noqa: ANN001
+    """One budget per client address across the code page, the upload and the JSON API, so switching between
+    them does not multiply the guesses anyone can make. Applied as decorators when the app registers the
+    blueprint (each app has its own limiter); Flask-Limiter's context-manager form costs far more per request."""
+    limiter, views = state.app.extensions["lms.limiter"], state.app.view_functions
+    limit = lambda: current_app.config[LIMIT]  # noqa: E731  (read per request, so tests may change it)
+    every_request = limiter.shared_limit(limit, scope=SCOPE)
+    for endpoint in ("certificates.verify_code", "certificates.api_certificate"):
+        views[endpoint] = every_request(views[endpoint])
+    views["certificates.verify_upload"] = limiter.shared_limit(limit, scope=SCOPE, methods=["POST"])(
+        views["certificates.verify_upload"])
+
+
+def trust_roots() -> list:
+    return current_app.extensions["certificates.settings"].trust_roots()
+
+
+@bp.app_template_global()
+def certificate_colour(status) -> str:  # noqa: ANN001
+    """The tag colour of a status (a global, so imported macros can use it too)."""
+    return COLOURS[getattr(status, "value", status)]
+
+
+@bp.route("/verify")
+def verify():
+    """The start page for verifiers: type a code, or go to the upload page."""
+    form = CodeForm(request.args, meta={"csrf": False})
+    if "code" not in request.args:
+        return render_template("certificates/verify.html", title="Check a certificate", form=form)
+    if form.validate():
+        try:
+            return redirect(url_for(".verify_code", code=codes.display(codes.parse(form.code.data))))
+        except codes.InvalidCode as error:
+            form.code.errors = [error.message]
+    return render_template("certificates/verify.html", title="Check a certificate", form=form), FORM_ERROR_STATUS
+
+
+@bp.route("/verify/<code>")
+def verify_code(code: str):
+    """The answer for one code: where the QR code on a certificate leads."""
+    try:
+        answer = verification.answer_for_code(db.session(), code, utcnow())
+    except codes.InvalidCode as error:
+        form = CodeForm(data={"code": code}, meta={"csrf": False})
+        form.code.errors = [error.message]
+        return render_template("certificates/verify.html", title="Check a certificate", form=form), 404
+    status = 404 if answer.status == CertificateStatus.UNKNOWN else 200
+    return render_template("certificates/answer.html", title=_title(answer), answer=answer, typed=code), status
+
+
+@bp.route("/verify/upload", methods=["GET", "POST"])
+def verify_upload():
+    """Upload a PDF: the signature, the registry's hash of the issued file and the current status."""
+    form = UploadForm()
+    if request.method == "GET":
+        return render_template("certificates/upload.html", title="Check a certificate PDF", form=form)
+    if not form.validate_on_submit():
+        return render_template("certificates/upload.html", title="Check a certificate PDF", form=form), FORM_ERROR_STATUS
+    result = verification.verify_upload(db.session(), form.pdf.data.read(), trust_roots(), utcnow())
+    return render_template("certificates/upload_result.html", title=_title(result.answer), result=result,
+                           answer=result.answer)
+
+
+@bp.route("/api/v1/certificates/<code>")
+@csrf.exempt
+def api_certificate(code: str):
+    """JSON for HR systems: 200 with the answer, 404 for an unknown code, 400 for a malformed one."""
+    try:
+        answer = verification.answer_for_code(db.session(), code, utcnow())
+    except codes.InvalidCode as error:
+        return jsonify({"status": "unknown", "error": error.message, "field": "code"}), 400
+    return jsonify(answer.to_json()), 404 if answer.status == CertificateStatus.UNKNOWN else 200
+
+
+def _title(answer: verification.Answer) -> str:
+    return {
+        "valid": "This certificate is valid",
+        "expired": "This certificate has expired",
+        "revoked": "This certificate has been revoked",
+        "superseded": "This certificate has been replaced",
+        "unknown": "We cannot confirm this certificate",
+    }[answer.status.value]
+
+
+from certificates import manage_views  # noqa: E402,F401  (registers the holder's and admins' pages on bp)
+bp.record(_limit_verification)  # after every route above, so their view functions exist to be wrapped
