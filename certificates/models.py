@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Row, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from lms.db import utcnow
@@ -69,15 +69,20 @@ class Certificate(SQLModel, table=True):
     render_error: str | None = Field(default=None, max_length=500)
 
     def status(self, now: datetime) -> CertificateStatus:
-        """Revocation outranks supersession, which outranks expiry."""
-        if self.revoked_at is not None:
-            return CertificateStatus.REVOKED
-        if self.superseded_at is not None:
-            return CertificateStatus.SUPERSEDED
-        if self.expires_at is not None and self.expires_at <= now:
-            return CertificateStatus.EXPIRED
-        return CertificateStatus.VALID
+        return status_at(self, now)
 
     @property
     def standard_ids(self) -> tuple[str, ...]:
         return tuple(s["id"] for s in self.standards)
+
+
+def status_at(certificate: Certificate | Row, now: datetime) -> CertificateStatus:
+    """A certificate's status (an instance, or a row read without the ORM): revocation outranks
+    supersession, which outranks expiry."""
+    if certificate.revoked_at is not None:
+        return CertificateStatus.REVOKED
+    if certificate.superseded_at is not None:
+        return CertificateStatus.SUPERSEDED
+    if certificate.expires_at is not None and certificate.expires_at <= now:
+        return CertificateStatus.EXPIRED
+    return CertificateStatus.VALID

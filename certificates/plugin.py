@@ -122,10 +122,9 @@ def lms_template_slot(slot: str, context: dict[str, Any]) -> Markup | None:
             href=url_for("certificates.organisations"))
     if slot != "dashboard_after_bundles":
         return None
-    held = services.held_by(db.session(), user.id)
-    if not held:
+    count = services.current_count(db.session(), user.id)
+    if not count:
         return None
-    count = sum(1 for c in held if c.superseded_at is None)
     noun = "certificate" if count == 1 else "certificates"
     return Markup(
         '<h2>Certificates</h2><p>You hold {count} {noun}. <a href="{href}">View and download your certificates</a></p>'

@@ -6,7 +6,7 @@ import calendar
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, update
+from sqlalchemy import bindparam, exists, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -173,6 +173,13 @@ def mark_revoked(session: Session, certificate: Certificate, actor_id: int | Non
 def held_by(session: Session, user_id: int) -> list[Certificate]:
     return list(session.exec(select(Certificate).where(Certificate.user_id == user_id)
                              .order_by(col(Certificate.issued_at).desc(), col(Certificate.id).desc())).all())
+
+
+def current_count(session: Session, user_id: int) -> int:
+    """How many certificates a person holds that have not been replaced by a re-issue (the dashboard asks on
+    every visit, so one counting query)."""
+    return session.exec(select(func.count()).select_from(Certificate)
+                        .where(Certificate.user_id == user_id, col(Certificate.superseded_at).is_(None))).one()
 
 
 def for_organisation(session: Session, organisation_id: int) -> list[Certificate]:

@@ -9,10 +9,11 @@ from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlmodel import Session
 
 from certificates import codes, services
-from certificates.models import Certificate, CertificateStatus
+from certificates.models import Certificate, CertificateStatus, status_at
 from certificates.render import DATA_FILE_NAME
 from certificates.signing import run_coroutine
 
@@ -59,11 +60,18 @@ def _date(moment: datetime | None) -> date | None:
 UNKNOWN = Answer(CertificateStatus.UNKNOWN)
 
 
-def answer_for(session: Session, certificate: Certificate | None, now: datetime) -> Answer:
+# Verification is the busiest public endpoint: it reads rows with Core, built once, not ORM instances.
+_CERTIFICATES = Certificate.__table__
+_BY_CODE = select(_CERTIFICATES).where(_CERTIFICATES.c.code == bindparam("code"))
+_REPLACEMENT_CODE = select(_CERTIFICATES.c.code).where(_CERTIFICATES.c.replaces_id == bindparam("id"))
+
+
+def answer_for(connection: Connection, certificate: Certificate | Row | None, now: datetime) -> Answer:
     if certificate is None:
         return UNKNOWN
-    status = certificate.status(now)
-    replacement = services.replacement(session, certificate) if status == CertificateStatus.SUPERSEDED else None
+    status = status_at(certificate, now)
+    replacement = (connection.execute(_REPLACEMENT_CODE, {"id": certificate.id}).scalar()
+                   if status == CertificateStatus.SUPERSEDED else None)
     return Answer(
         status=status, code=codes.display(certificate.code), holder_name=certificate.holder_name,
         bundle={"id": certificate.bundle_id, "title": certificate.bundle_title, "version": certificate.bundle_version},
@@ -71,13 +79,14 @@ def answer_for(session: Session, certificate: Certificate | None, now: datetime)
         awarded_on=_date(certificate.awarded_at), issued_on=_date(certificate.issued_at),
         expires_on=_date(certificate.expires_at), revoked_on=_date(certificate.revoked_at),
         revocation_reason=certificate.revocation_reason,
-        replaced_by=codes.display(replacement.code) if replacement else None,
+        replaced_by=codes.display(replacement) if replacement else None,
     )
 
 
-def answer_for_code(session: Session, text: str, now: datetime) -> Answer:
+def answer_for_code(connection: Connection, text: str, now: datetime) -> Answer:
     """The answer for a typed code; raises InvalidCode (a clear message) when it cannot be a code at all."""
-    return answer_for(session, services.by_code(session, text), now)
+    certificate = connection.execute(_BY_CODE, {"code": codes.parse(text)}).first()
+    return answer_for(connection, certificate, now)
 
 
 @dataclass
@@ -177,4 +186,4 @@ def verify_upload(session: Session, pdf: bytes, trust_roots: list, now: datetime
     if certificate.pdf_sha256 != hashlib.sha256(pdf).hexdigest():
         check.problems.append("The file is not the one this service issued for that code")
         return UploadResult(UNKNOWN, check, False)
-    return UploadResult(answer_for(session, certificate, now), check, True)
+    return UploadResult(answer_for(session.connection(), certificate, now), check, True)

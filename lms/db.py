@@ -77,6 +77,8 @@ def after_commit(callback: Callable[[], None]) -> None:
 
 def commit() -> None:
     """The one place a transaction is committed, followed by its queued side effects."""
+    if has_request_context() and "lms_session" not in g:
+        return  # the request never used the database: nothing to commit
     current = session()
     current.commit()
     callbacks, current.info["after_commit"] = current.info["after_commit"], []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from lms.auth.models import Role, RoleAssignment, User
@@ -70,14 +71,19 @@ class AnonymousPrincipal:
 
 
 def load_principal(session: Session, user_id: int) -> Principal | None:
-    """Load a person and their roles in one round trip."""
-    rows = session.exec(
-        select(User, RoleAssignment.organisation_id, RoleAssignment.role)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id, isouter=True)
-        .where(User.id == user_id)
-    ).all()
+    """Load a person and their roles in one round trip (every request does: columns, not ORM instances)."""
+    rows = session.connection().execute(_PRINCIPAL, {"user_id": user_id}).all()
     if not rows:
         return None
-    user = rows[0][0]
-    roles = frozenset((org, role) for _, org, role in rows if role is not None)
-    return Principal(user.id, user.email, user.name, user.organisation_id, user.session_version, roles, user.is_active)
+    first = rows[0]
+    roles = frozenset((row.role_organisation_id, row.role) for row in rows if row.role is not None)
+    return Principal(first.id, first.email, first.name, first.organisation_id, first.session_version, roles,
+                     first.is_active)
+
+
+_PRINCIPAL = (
+    select(User.id, User.email, User.name, User.organisation_id, User.session_version, User.is_active,
+           RoleAssignment.organisation_id.label("role_organisation_id"), RoleAssignment.role)
+    .join(RoleAssignment, RoleAssignment.user_id == User.id, isouter=True)
+    .where(User.id == bindparam("user_id"))
+)

@@ -132,3 +132,21 @@ def test_managers_get_a_header_link_and_an_admin_menu_entry(app, client, login_a
         login_user(manager)
         assert "/certificates/organisations" in lms_template_slot(slot="admin_menu", context={"user": manager})
         assert lms_template_slot(slot="admin_menu", context={"user": load_principal(db.session(), learner.id)}) is None
+
+
+def test_the_dashboard_counts_the_certificates_a_learner_holds(client, login_as, complete, make_user, principal, session):
+    from certificates import services
+    from certificates.plugin import verify_url
+
+    learner = make_user()
+    login_as(learner)
+    assert "Certificates" not in client.get("/").get_data(as_text=True)
+    old = complete(learner)
+    assert "You hold 1 certificate." in client.get("/").get_data(as_text=True)
+    learner.name = "Jo Renamed"
+    session.add(learner)
+    services.reissue(session, principal(learner), old.code, verify_url)
+    db.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "You hold 1 certificate." in page, "a certificate replaced by a re-issue is not counted"
+    assert 'href="/certificates"' in page
