@@ -232,7 +232,6 @@ def reads(base: str, args: argparse.Namespace) -> None:
 def bench_database(kind: str, args: argparse.Namespace) -> None:
     from lms import db, schema
     from lms.app import create_app
-    from lms.models import metadata
     from lms.xapi import clients
 
     server = None if kind == "sqlite" else args.postgres
@@ -240,8 +239,7 @@ def bench_database(kind: str, args: argparse.Namespace) -> None:
         config = {"INSTANCE_PATH": str(folder), "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
         app = create_app(config)
         with app.app_context():
-            schema.upgrade(db.engine())
-            metadata.create_all(db.engine())  # tables whose migration is not written yet
+            schema.upgrade_app()
             with db.transaction() as session:
                 client, _ = clients.create(session, None, "Benchmark", key=KEY, secret=SECRET)
                 client_id = client.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -17,6 +18,8 @@ from lms.auth.principal import Principal
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, Forbidden
 from lms.orgs.models import Invitation, Organisation
+
+T = TypeVar("T", Invitation, PasswordReset)
 
 # The raw token is returned once, to be handed to the person; only its SHA-256 hash is stored, so a
 # copy of the database cannot be used to join or take over an account. A link is claimed with a
@@ -76,16 +79,12 @@ def create_invitation(session: Session, actor: Principal, organisation_id: int, 
 
 def invitation_for_token(session: Session, token: str) -> Invitation:
     """The invitation a link stands for, if it can still be used; otherwise a DomainError saying why."""
-    invitation = session.exec(select(Invitation).where(Invitation.token_hash == token_hash(token))).first()
-    if invitation is None:
-        raise DomainError("This invitation link is not right. Check you copied the whole link, "
-                          "or ask your organisation admin for a new invitation")
-    if invitation.accepted_at is not None:
-        raise DomainError("This invitation has already been used. Sign in instead, or ask your "
-                          "organisation admin for a new invitation")
-    if _as_aware(invitation.expires_at) <= utcnow():
-        raise DomainError("This invitation has expired. Ask your organisation admin for a new invitation")
-    return invitation
+    return _usable(session, Invitation, Invitation.accepted_at, token, LinkProblems(
+        wrong="This invitation link is not right. Check you copied the whole link, "
+              "or ask your organisation admin for a new invitation",
+        used="This invitation has already been used. Sign in instead, or ask your "
+             "organisation admin for a new invitation",
+        expired="This invitation has expired. Ask your organisation admin for a new invitation"))
 
 
 def accept_invitation(session: Session, token: str, name: str, password: str) -> User:
@@ -144,16 +143,32 @@ def issue_password_reset(session: Session, actor: Principal, user_id: int, *, ho
 
 def password_reset_for_token(session: Session, token: str) -> PasswordReset:
     """The reset a link stands for, if it can still be used; otherwise a DomainError saying why."""
-    reset = session.exec(select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))).first()
-    if reset is None:
-        raise DomainError("This password reset link is not right. Check you copied the whole link, "
-                          "or ask your organisation admin for a new one")
-    if reset.used_at is not None:
-        raise DomainError("This password reset link has already been used. Ask your organisation admin "
-                          "for a new one if you need to")
-    if _as_aware(reset.expires_at) <= utcnow():
-        raise DomainError("This password reset link has expired. Ask your organisation admin for a new one")
-    return reset
+    return _usable(session, PasswordReset, PasswordReset.used_at, token, LinkProblems(
+        wrong="This password reset link is not right. Check you copied the whole link, "
+              "or ask your organisation admin for a new one",
+        used="This password reset link has already been used. Ask your organisation admin "
+             "for a new one if you need to",
+        expired="This password reset link has expired. Ask your organisation admin for a new one"))
+
+
+class LinkProblems(NamedTuple):
+    """What to tell someone whose one-time link cannot be used, by reason."""
+
+    wrong: str
+    used: str
+    expired: str
+
+
+def _usable(session: Session, model: type[T], used_at: Any, token: str, problems: LinkProblems) -> T:
+    """The one-time link row for a token if it is known, unused and unexpired; otherwise why not."""
+    link = session.exec(select(model).where(model.token_hash == token_hash(token))).first()
+    if link is None:
+        raise DomainError(problems.wrong)
+    if getattr(link, used_at.key) is not None:
+        raise DomainError(problems.used)
+    if _as_aware(link.expires_at) <= utcnow():
+        raise DomainError(problems.expired)
+    return link
 
 
 def reset_password(session: Session, token: str, new_password: str) -> User:

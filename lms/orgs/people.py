@@ -16,7 +16,8 @@ from lms.errors import DomainError, NotFound
 from lms.learning.due import DueStatus, due_status
 from lms.learning.models import Enrolment, EnrolmentStatus
 from lms.orgs.models import Invitation
-from lms.orgs.services import Page, fit_page, require_admin_of
+from lms.orgs.services import require_admin_of
+from lms.paging import Page, fit_page
 from lms.orgs.staff_import import IMPORT_ROLES
 
 PAGE_SIZE = 50

@@ -12,7 +12,7 @@ from lms.errors import DomainError
 from lms.orgs import people
 from lms.orgs.exports import csv_response, join_link, reset_link
 from lms.orgs.forms import ActionForm, InviteForm, RoleForm, StaffImportForm
-from lms.orgs.services import page_number
+from lms.paging import page_number
 from lms.orgs.staff_import import BANDS, COLUMNS, MAX_PEOPLE, StaffListRejected, import_staff
 from lms.orgs.views import FORM_ERROR_STATUS, bp, due_settings, field_error, org_page
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, Sequence, TypeVar
+from typing import Sequence
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -17,44 +16,9 @@ from lms.auth.principal import Principal
 from lms.errors import Conflict, DomainError, Forbidden, NotFound
 from lms.learning.models import Enrolment, EnrolmentStatus
 from lms.orgs.models import Organisation, OrganisationKind, Region
+from lms.paging import Page, fit_page
 
-T = TypeVar("T")
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a longer list, fetched with LIMIT/OFFSET, and where it sits in the whole."""
-
-    items: Sequence[T]
-    total: int
-    number: int
-    size: int
-
-    @property
-    def count(self) -> int:
-        return max(1, math.ceil(self.total / self.size))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.count
-
-
-def fit_page(number: int, total: int, size: int) -> int:
-    """The page number brought within range: past the end shows the last page."""
-    return min(max(1, number), max(1, math.ceil(total / size)))
-
-
-def page_number(raw: str | int | None) -> int:
-    """A page number from a query string: anything odd means the first page."""
-    try:
-        return max(1, int(raw or 1))
-    except (TypeError, ValueError):
-        return 1
 
 
 # --- permissions ---------------------------------------------------------------------------------

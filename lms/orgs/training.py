@@ -19,7 +19,8 @@ from lms.learning.due import DueStatus
 from lms.learning.models import Enrolment, OrganisationModule
 from lms.orgs.models import Organisation
 from lms.orgs.people import member_ids, members_by_email
-from lms.orgs.services import Page, fit_page, require_admin_of, require_platform_admin
+from lms.orgs.services import require_admin_of, require_platform_admin
+from lms.paging import Page, fit_page
 
 MAX_ASSIGN = 500  # people in one assignment: each costs a few statements, so this keeps a request short
 

@@ -13,7 +13,7 @@ from lms.learning.due import DueStatus
 from lms.orgs import training
 from lms.orgs.exports import csv_response
 from lms.orgs.forms import AssignForm, LocalModuleForm, end_of_day
-from lms.orgs.services import Page, fit_page, page_number
+from lms.paging import Page, fit_page, page_number
 from lms.orgs.views import FORM_ERROR_STATUS, admin_page, bp, due_settings, field_error, org_page
 from lms.web import format_date
 

@@ -20,6 +20,7 @@ from lms.errors import DomainError
 from lms.orgs import services
 from lms.orgs.forms import OrganisationForm, RegionForm
 from lms.orgs.models import OrganisationKind, Region
+from lms.paging import page_number
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin")
 KIND_LABELS = {kind.value: kind.label for kind in OrganisationKind}
@@ -59,7 +60,7 @@ def field_error(form, error: DomainError, default: str) -> None:  # noqa: ANN001
 def home():
     """Go straight to the one organisation an admin looks after; otherwise let them choose."""
     session = db.session()
-    page = services.organisations_page(session, current_user, services.page_number(request.args.get("page")),
+    page = services.organisations_page(session, current_user, page_number(request.args.get("page")),
                                        size=25)
     if page.total == 1 and not current_user.is_platform_admin:
         return redirect(url_for("orgs.organisation", org_id=page.items[0][0].id))
@@ -72,7 +73,7 @@ def home():
 def organisations():
     session = db.session()
     services.require_platform_admin(current_user)
-    page = services.organisations_page(session, current_user, services.page_number(request.args.get("page")))
+    page = services.organisations_page(session, current_user, page_number(request.args.get("page")))
     return render_template("orgs/organisations.html", title="Organisations", page=page,
                            regions=services.regions(session), kinds=KIND_LABELS)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
+from lms.paging import Page, fit_page
 from lms.xapi import keys, values
 from lms.xapi.models import XapiStatement, XapiStatementKey
 
@@ -26,22 +27,6 @@ class Entry:
     statement_id: str
 
 
-@dataclass(frozen=True)
-class Page:
-    entries: list[Entry]
-    number: int
-    count: int
-    total: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.count
-
-
 def person_ifi(config, person_id: int, email: str | None) -> str:  # noqa: ANN001
     """The IFI the platform's statements give this person (see ``platform.agent``)."""
     if config["XAPI_ACTOR_IDENTIFIER"] == "mbox" and email:
@@ -58,11 +43,10 @@ def page(conn: Connection, ifi: str, number: int, size: int = 25) -> Page:
     """Newest first; ``number`` counts from 1 and is clamped to the pages there are."""
     joined, conditions = _matching(ifi)
     total = conn.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
-    count = max(1, -(-total // size))
-    number = min(max(1, number), count)
+    number = fit_page(number, total, size)
     rows = conn.execute(select(STATEMENTS.c.body).select_from(joined).where(*conditions)
                         .order_by(KEYS.c.seq.desc()).limit(size).offset((number - 1) * size)).scalars()
-    return Page([describe(json.loads(body)) for body in rows], number, count, total)
+    return Page([describe(json.loads(body)) for body in rows], total, number, size)
 
 
 def everything(conn: Connection, ifi: str) -> list[str]:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from lms import db
+from lms.paging import page_number
 from lms.xapi import record
 
 bp = Blueprint("learning_record", __name__, url_prefix="/my-learning-record")
@@ -18,8 +19,7 @@ def _ifi() -> str:
 @bp.get("/")
 @login_required
 def index():
-    number = request.args.get("page", "1")
-    page = record.page(db.session().connection(), _ifi(), int(number) if number.isdigit() else 1)
+    page = record.page(db.session().connection(), _ifi(), page_number(request.args.get("page")))
     return render_template("xapi/record.html", title="My learning record", page=page)
 
 
