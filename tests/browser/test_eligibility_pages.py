@@ -11,26 +11,11 @@ from lms import db
 from lms.auth.models import Role
 from tests.browser.conftest import audit
 from tests.browser.test_auth_pages import sign_in
-from tests.conftest import fixture_plugins
 from tests.factories import PASSWORD
-from tests.gates.conftest import RULES, FakeCredentials, cert
+# The gates tests' content, fake credentials and advancement rules, as fixtures of this module too.
+from tests.gates.conftest import cert, credentials, plugins, test_config  # noqa: F401
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def credentials() -> FakeCredentials:
-    return FakeCredentials()
-
-
-@pytest.fixture
-def plugins(credentials):  # noqa: ANN001
-    return fixture_plugins("gated", hook_objects=[credentials])
-
-
-@pytest.fixture
-def test_config(test_config):  # noqa: ANN001
-    return {**test_config, "ADVANCEMENT_RULES": RULES}
 
 
 def row(page: Page, key: str):  # noqa: ANN201

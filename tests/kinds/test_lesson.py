@@ -9,23 +9,7 @@ from lms.db import utcnow
 from lms.errors import DomainError, NotFound
 from lms.learning import services
 from lms.learning.models import ActivityProgress, ProgressStatus
-from lms.plugins.loader import PluginSet
-from tests.conftest import FIXTURES
 from tests.learning.conftest import submit
-
-
-@pytest.fixture
-def plugins():
-    return PluginSet.from_paths(FIXTURES / "limited" / "bundles",
-                                [FIXTURES / "basic" / "modules", FIXTURES / "limited" / "modules"])
-
-
-@pytest.fixture
-def learner(session, make_user, principal_of):
-    user = make_user()
-    me = principal_of(user)
-    services.enrol(session, me, user.id, "ordered")
-    return me
 
 
 def page(session, me):

@@ -9,24 +9,7 @@ from lms.db import utcnow
 from lms.errors import Conflict, DomainError, NotFound
 from lms.learning import services
 from lms.learning.models import ActivityProgress, ProgressStatus, QuizAttempt
-from lms.plugins.loader import PluginSet
-from tests.conftest import FIXTURES
 from tests.learning.conftest import correct_answers, current_attempt, submit, take_quiz, wrong_answers
-
-
-@pytest.fixture
-def plugins():
-    # "limited": a bank of 4, 2 drawn per attempt, pass mark 100, at most 2 attempts.
-    return PluginSet.from_paths(FIXTURES / "limited" / "bundles",
-                                [FIXTURES / "basic" / "modules", FIXTURES / "limited" / "modules"])
-
-
-@pytest.fixture
-def learner(session, make_user, principal_of):
-    user = make_user()
-    me = principal_of(user)
-    services.enrol(session, me, user.id, "ordered")
-    return me
 
 
 def screen(session, me, step=""):
