@@ -72,6 +72,7 @@ class AnonymousPrincipal:
 
 def load_principal(session: Session, user_id: int) -> Principal | None:
     """Load a person and their roles in one round trip (every request does: columns, not ORM instances)."""
+    session.flush()  # a Core query does not autoflush: roles just added in this transaction must count
     rows = session.connection().execute(_PRINCIPAL, {"user_id": user_id}).all()
     if not rows:
         return None
