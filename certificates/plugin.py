@@ -97,7 +97,7 @@ def lms_credentials(session, user_id: int) -> list[Credential]:  # noqa: ANN001
     now = utcnow()
     return [
         Credential(kind="certificate", id=c.bundle_id, title=c.bundle_title, status=c.status(now).value,
-                   issued_at=c.issued_at, expires_at=c.expires_at, standards=c.standard_ids)
+                   issued_at=c.issued_at, expires_at=c.expires_at, standards=c.standard_ids, revoked_at=c.revoked_at)
         for c in services.held_by(session, user_id)
     ]
 

@@ -17,6 +17,7 @@ from certificates.plugin import lms_credentials, lms_enrolment_completed, settin
 from lms import db
 from lms.api import catalog
 from lms.audit.models import AuditEvent
+from lms.auth.models import Role
 from lms.learning.models import Enrolment
 
 
@@ -181,6 +182,18 @@ def test_credentials_report_every_certificate_with_its_status(complete, make_use
     assert (held.kind, held.title, held.status, held.standards) == ("certificate", "Certified management bundle",
                                                                     "valid", ("S-ONE", "S-TWO"))
     assert held.expires_at == certificate.expires_at and held.issued_at == certificate.issued_at
+    assert held.revoked_at is None
+
+
+def test_a_revoked_certificate_is_reported_with_its_revocation_date(complete, make_user, make_org, session, principal):
+    org = make_org()
+    user = make_user(org=org)
+    certificate = complete(user)
+    accreditor = principal(make_user(roles=[Role.ACCREDITOR], org=org))
+    services.revoke(session, accreditor, certificate.code, "Awarded in error")
+    db.commit()
+    [held] = lms_credentials(session=session, user_id=user.id)
+    assert held.status == "revoked" and held.revoked_at == certificate.revoked_at is not None
 
 
 def test_issuing_records_an_earned_statement_in_the_same_transaction(complete, make_user, session):
