@@ -92,10 +92,6 @@ def _get(session: Session, text: str) -> Certificate:
     return certificate
 
 
-def replacement(session: Session, certificate: Certificate) -> Certificate | None:
-    return session.exec(select(Certificate).where(Certificate.replaces_id == certificate.id)).first()
-
-
 def reissue(session: Session, actor: Principal, text: str, verify_url: VerifyUrl) -> Certificate:
     """A new certificate with the holder's current name; the old one is marked superseded.
 
