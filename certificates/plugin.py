@@ -65,9 +65,9 @@ def lms_configure_app(app) -> None:  # noqa: ANN001
 
 @hookimpl
 def lms_blueprints() -> list[Any]:
-    from certificates.views import bp
+    from certificates import api, views
 
-    return [bp]
+    return [views.bp, api.bp]
 
 
 @hookimpl

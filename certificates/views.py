@@ -5,12 +5,12 @@ The holder's and administrators' pages are in manage_views.py, on the same bluep
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from certificates import codes, verification
 from certificates.forms import CodeForm, UploadForm
 from certificates.models import CertificateStatus
-from lms.api import csrf, db, utcnow
+from lms.api import db, spend, utcnow
 
 bp = Blueprint("certificates", __name__, template_folder="pages")
 LIMIT = "CERTIFICATE_VERIFY_RATE_LIMIT"
@@ -20,17 +20,10 @@ FORM_ERROR_STATUS = 400
 COLOURS = {"valid": "green", "expired": "orange", "revoked": "red", "superseded": "yellow", "unknown": "grey"}
 
 
-def _limit_verification(state) -> None:  # noqa: ANN001
+def spend_budget() -> None:
     """One budget per client address across the code page, the upload and the JSON API, so switching between
-    them does not multiply the guesses anyone can make. Applied as decorators when the app registers the
-    blueprint (each app has its own limiter); Flask-Limiter's context-manager form costs far more per request."""
-    limiter, views = state.app.extensions["lms.limiter"], state.app.view_functions
-    limit = lambda: current_app.config[LIMIT]  # noqa: E731  (read per request, so tests may change it)
-    every_request = limiter.shared_limit(limit, scope=SCOPE)
-    for endpoint in ("certificates.verify_code", "certificates.api_certificate"):
-        views[endpoint] = every_request(views[endpoint])
-    views["certificates.verify_upload"] = limiter.shared_limit(limit, scope=SCOPE, methods=["POST"])(
-        views["certificates.verify_upload"])
+    them does not multiply the guesses anyone can make; past it, 429."""
+    spend(LIMIT, SCOPE)
 
 
 def trust_roots() -> list:
@@ -60,8 +53,9 @@ def verify():
 @bp.route("/verify/<code>")
 def verify_code(code: str):
     """The answer for one code: where the QR code on a certificate leads."""
+    spend_budget()
     try:
-        answer = _answer(code)
+        answer = answer_now(code)
     except codes.InvalidCode as error:
         form = CodeForm(data={"code": code}, meta={"csrf": False})
         form.code.errors = [error.message]
@@ -76,6 +70,7 @@ def verify_upload():
     form = UploadForm()
     if request.method == "GET":
         return render_template("certificates/upload.html", title="Check a certificate PDF", form=form)
+    spend_budget()
     if not form.validate_on_submit():
         return render_template("certificates/upload.html", title="Check a certificate PDF", form=form), FORM_ERROR_STATUS
     result = verification.verify_upload(db.session(), form.pdf.data.read(), trust_roots(), utcnow())
@@ -83,18 +78,7 @@ def verify_upload():
                            answer=result.answer)
 
 
-@bp.route("/api/v1/certificates/<code>")
-@csrf.exempt
-def api_certificate(code: str):
-    """JSON for HR systems: 200 with the answer, 404 for an unknown code, 400 for a malformed one."""
-    try:
-        answer = _answer(code)
-    except codes.InvalidCode as error:
-        return jsonify({"status": "unknown", "error": error.message, "field": "code"}), 400
-    return jsonify(answer.to_json()), 404 if answer.status == CertificateStatus.UNKNOWN else 200
-
-
-def _answer(code: str) -> verification.Answer:
+def answer_now(code: str) -> verification.Answer:
     """Read with a connection of its own: a read-only lookup needs no ORM session or request transaction."""
     with db.engine().connect() as connection:
         return verification.answer_for_code(connection, code, utcnow())
@@ -111,4 +95,3 @@ def _title(answer: verification.Answer) -> str:
 
 
 from certificates import manage_views  # noqa: E402,F401  (registers the holder's and admins' pages on bp)
-bp.record(_limit_verification)  # after every route above, so their view functions exist to be wrapped

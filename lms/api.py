@@ -15,7 +15,9 @@ from lms.audit.services import record as audit  # noqa: E402
 from lms.auth.models import Role, RoleAssignment, User  # noqa: E402
 from lms.auth.principal import Principal  # noqa: E402
 from lms.auth.security import csrf, roles_required  # noqa: E402
+from lms.auth.throttle import spend  # noqa: E402  (count an attempt against a rate limit)
 from lms.db import utcnow  # noqa: E402
+from lms.lean import json_api  # noqa: E402  (a machine-facing JSON API served by a lean app)
 from lms.learning.gates import Credential  # noqa: E402
 from lms.learning.models import Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus  # noqa: E402
 from lms.orgs.models import Organisation  # noqa: E402
@@ -36,7 +38,7 @@ def hooks() -> pluggy.HookRelay:
 
 __all__ = [
     "Bundle", "Catalog", "Conflict", "ContentError", "DomainError", "Forbidden", "Module", "NotFound",
-    "Problem", "catalog", "hookimpl", "hooks",
+    "Problem", "catalog", "hookimpl", "hooks", "json_api", "spend",
     "Credential", "Enrolment", "EnrolmentStatus", "ModuleProgress", "NavItem", "Organisation", "Principal",
     "ProgressStatus", "Role", "RoleAssignment", "User", "audit", "csrf", "db", "register_navigation",
     "roles_required", "statements", "utcnow",

@@ -39,7 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "DEMO": False,
     # Password of every demo account.
     "DEMO_PASSWORD": "demo-password",
-    # Where rate-limit counters live: memory:// for one process, redis://host:port for several.
+    # Count and enforce the rate limits below (tests turn it off).
+    "RATELIMIT_ENABLED": True,
+    # Where rate-limit counters live: memory:// counts per process, redis://host:port across processes.
     "RATELIMIT_STORAGE_URI": "memory://",
     # Sign-in attempts allowed per client address.
     "SIGNIN_RATE_LIMIT": "10 per minute",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import Flask, current_app, g, jsonify, render_template, request, send_from_directory, url_for
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
@@ -151,6 +152,18 @@ def error_page(status: int, message: str, title: str | None = None) -> str:
                            message=message)
 
 
+def _message(error: HTTPException) -> str:
+    return _MESSAGES.get(type(error)) or _MESSAGES.get(error.code) or error.description
+
+
+def json_error(error: HTTPException) -> Response:
+    """An HTTP error as JSON, {"error": message}, keeping its headers (Allow, Retry-After)."""
+    response = error.get_response()
+    response.set_data(json.dumps({"error": _message(error)}))
+    response.content_type = "application/json"
+    return response
+
+
 def configure_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
@@ -161,13 +174,10 @@ def configure_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        message = _MESSAGES.get(type(error)) or _MESSAGES.get(error.code) or error.description
-        response = error.get_response()  # keeps headers such as Allow and Retry-After
         if wants_json():
-            response.set_data(jsonify({"error": message}).get_data())
-            response.content_type = "application/json"
-            return response
-        response.set_data(error_page(error.code, message))
+            return json_error(error)
+        response = error.get_response()  # keeps headers such as Allow and Retry-After
+        response.set_data(error_page(error.code, _message(error)))
         response.content_type = "text/html; charset=utf-8"
         return response
 
@@ -177,7 +187,7 @@ def configure_errors(app: Flask) -> None:
         db.rollback()
         message = _MESSAGES[500]
         if wants_json():
-            return jsonify({"error": message}), 500
+            return json_error(error)
         try:
             return error_page(500, message), 500
         except Exception:  # the page itself failed: say so plainly rather than not at all

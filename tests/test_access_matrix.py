@@ -82,7 +82,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "orgs.people_list": ("/admin/organisations/{org}/people", admins_only()),
     "orgs.person": ("/admin/organisations/{org}/people/{joiner}", admins_only()),
     "certificates.mine": ("/certificates", signed_in()),
-    "certificates.api_certificate": ("/api/v1/certificates/{code}", expect(OK)),
+    "certificates_api.certificate": ("/api/v1/certificates/{code}", expect(OK)),
     # The holder is the demo manager; their organisation's admins and accreditors may download it.
     "certificates.download": ("/certificates/{code}.pdf", expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK,
                                                                  org_admin=OK, platform_admin=OK)),

@@ -8,14 +8,13 @@ from functools import wraps
 from typing import Callable
 
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import db
+from lms.auth import throttle
 from lms.auth.principal import AnonymousPrincipal, Principal, load_principal  # noqa: F401  (tests import it here)
 
 csrf = CSRFProtect()
@@ -63,17 +62,9 @@ def configure_security(app: Flask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["SESSION_LIFETIME_MINUTES"])
     if app.config["ENV"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
-    proxies = app.config["TRUSTED_PROXIES"]
-    if proxies:
-        # Client address and scheme as the proxies saw them: rate limits key on the real client.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    trust_proxies(app)
     csrf.init_app(app)
-    # One limiter per app: Flask-Limiter keeps its settings on the instance, so a shared one would
-    # carry one app's storage and on/off switch into the next (tests build many apps).
-    limiter = Limiter(key_func=get_remote_address, default_limits=[],
-                      storage_uri=app.config["RATELIMIT_STORAGE_URI"])
-    limiter.init_app(app)
-    app.extensions["lms.limiter"] = limiter
+    throttle.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to continue."
@@ -110,14 +101,11 @@ def configure_security(app: Flask) -> None:
         return response
 
 
-def rate_limit(config_key: str):  # noqa: ANN201
-    """A context manager counting one attempt per client address against the limit in config_key.
-
-    Use it around the part of a view that is worth limiting (a POST), e.g.
-    ``with rate_limit("SIGNIN_RATE_LIMIT"): ...``; past the limit it raises a 429 error.
-    """
-    limiter: Limiter = current_app.extensions["lms.limiter"]
-    return limiter.limit(current_app.config[config_key], key_func=get_remote_address, scope=config_key)
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES, see the client address and scheme the proxies saw: rate limits key on the real client."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def roles_required(*roles: str) -> Callable:

@@ -12,7 +12,8 @@ from lms import db
 from lms.auth import services
 from lms.auth.forms import ChangePasswordForm, JoinForm, ResetPasswordForm, SignInForm
 from lms.auth.principal import load_principal
-from lms.auth.security import rate_limit, start_session
+from lms.auth.security import start_session
+from lms.auth.throttle import spend
 from lms.errors import DomainError
 from lms.orgs.models import Organisation
 from lms.web import SERVICE_NAME
@@ -53,13 +54,13 @@ def sign_in():
     next_url = safe_next(request.args.get("next"))
     form = SignInForm()
     if request.method == "POST":
-        with rate_limit("SIGNIN_RATE_LIMIT"):
-            if form.validate():
-                principal = services.authenticate(db.session(), form.email.data, form.password.data)
-                if principal is not None:
-                    start_session(principal)
-                    return redirect(next_url or home())
-                form.email.errors = [SIGN_IN_FAILED]
+        spend("SIGNIN_RATE_LIMIT")
+        if form.validate():
+            principal = services.authenticate(db.session(), form.email.data, form.password.data)
+            if principal is not None:
+                start_session(principal)
+                return redirect(next_url or home())
+            form.email.errors = [SIGN_IN_FAILED]
     elif current_user.is_authenticated:
         return redirect(next_url or home())
     # A form with errors answers 400, which also rolls back anything the attempt wrote.

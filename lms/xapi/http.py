@@ -195,15 +195,12 @@ def json_error(status: int, message: str, field: str | None = None, rule: str | 
 
 
 def install(bp: Blueprint) -> None:
-    """An LRS blueprint takes no forms or cookies: exempt it from CSRF and the page rate limits."""
+    """An LRS blueprint takes no forms or cookies: exempt it from CSRF."""
     csrf.exempt(bp)
 
     @bp.record_once
     def _setup(state) -> None:  # noqa: ANN001
         init_app(state.app)
-        limiter = state.app.extensions.get("lms.limiter")
-        if limiter is not None:
-            limiter.exempt(bp)
 
 
 def configure(lrs) -> None:  # noqa: ANN001

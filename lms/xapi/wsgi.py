@@ -1,21 +1,15 @@
-"""The LRS served by a lean Flask app of its own, mounted in front of the main app at /xapi/.
-
-Every request to the main app pays for its page machinery: sessions and sign-in, CSRF, rate
-limits, security headers, the ORM session. An LRS takes hundreds of statements a second from
-tools that use none of that, so /xapi/ requests go to a second Flask app that shares the main
-app's config, engine and extensions but registers only the LRS blueprints, one Core connection
-per request and the same rule for committing: commit below 400, roll back otherwise.
+"""The LRS served by a lean Flask app of its own (see ``lms.lean``), mounted in front of the main app at /xapi/,
+with one Core connection per request and the main app's rule for committing: commit below 400, roll back otherwise.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, request
-from flask.sessions import SessionInterface
 from sqlalchemy import Connection
 from sqlmodel import Session
 from werkzeug.exceptions import HTTPException
 
-from lms import db
+from lms import db, lean
 from lms.xapi.sqlite_writes import SqliteWriters
 
 PREFIX = "/xapi"
@@ -107,37 +101,11 @@ def _close(_exc: BaseException | None) -> None:
     _end(commit=False)  # only reached with work left when the request failed before _finish
 
 
-class _NoSessions(SessionInterface):
-    """The LRS keeps no cookie session: skip opening and signing one on every request."""
-
-    def open_session(self, app: Flask, request):  # noqa: ANN001, ANN201
-        return None  # Flask then uses a NullSession
-
-    def save_session(self, app: Flask, session, response) -> None:  # noqa: ANN001
-        return None
-
-
-class _Dispatch:
-    """WSGI: /xapi/... to the LRS app, everything else to the main app."""
-
-    def __init__(self, main, lrs):  # noqa: ANN001
-        self.main, self.lrs = main, lrs
-
-    def __call__(self, environ, start_response):  # noqa: ANN001, ANN204
-        path = environ.get("PATH_INFO", "")
-        if path == PREFIX or path.startswith(PREFIX + "/"):
-            return self.lrs(environ, start_response)
-        return self.main(environ, start_response)
-
-
 def mount(app: Flask, blueprints: list) -> Flask:
     """Build the LRS app beside ``app`` and route /xapi/ to it; returns the LRS app."""
     from lms.xapi.http import configure, json_error
 
-    lrs = Flask("lms.xapi", instance_path=app.instance_path)
-    lrs.config = app.config
-    lrs.session_interface = _NoSessions()
-    lrs.extensions = app.extensions  # the engine, plugin hooks, catalog and LRS caches
+    lrs = lean.lean_app(app, "lms.xapi")
     app.extensions["lms.xapi.app"] = lrs
     for blueprint in blueprints:
         lrs.register_blueprint(blueprint)
@@ -156,5 +124,5 @@ def mount(app: Flask, blueprints: list) -> Flask:
             lrs.logger.error("LRS request failed", exc_info=error)
             return json_error(500, "the LRS could not complete the request")
 
-    app.wsgi_app = _Dispatch(app.wsgi_app, lrs.wsgi_app)
+    lean.mount(app, PREFIX, lrs)
     return lrs
