@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from hashlib import sha256
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lms.xapi.models import XapiActivity
@@ -14,6 +14,10 @@ from lms.xapi.models import XapiActivity
 ACTIVITIES = XapiActivity.__table__
 _SEEN_LIMIT = 20_000
 _LANGUAGE_MAPS = ("name", "description")
+# Built once: every statement a process has not seen the definition of, and every /activities request, runs these.
+_STORED = select(ACTIVITIES.c.definition).where(ACTIVITIES.c.iri_hash == bindparam("digest"))
+_INSERT_NEW = {name: dialect.insert(ACTIVITIES).on_conflict_do_nothing(index_elements=["iri_hash"]).returning(ACTIVITIES.c.iri_hash)
+               for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 def iri_hash(iri: str) -> str:
@@ -65,20 +69,34 @@ def remember(conn: Connection, statements: list[dict], now: datetime, seen: dict
     wanted = {}
     for iri, definition in _defined(statements).items():
         digest = iri_hash(iri)
-        incoming = json.dumps(definition, sort_keys=True, separators=(",", ":"))
+        incoming = _text(definition)
         if seen.get(digest) != incoming:
             wanted[digest] = (iri, definition, incoming)
     for digest in sorted(wanted):
         iri, definition, incoming = wanted[digest]
-        created = conn.execute(_insert_new(conn).values(iri_hash=digest, iri=iri, definition=incoming, updated_at=now)
-                               .on_conflict_do_nothing(index_elements=["iri_hash"]).returning(ACTIVITIES.c.iri_hash)).first()
-        if created is None:  # known already: merge into the stored definition
-            row = conn.execute(select(ACTIVITIES.c.definition).where(ACTIVITIES.c.iri_hash == digest)
-                               .with_for_update()).first()
-            text = json.dumps(merge(json.loads(row.definition), definition), sort_keys=True, separators=(",", ":"))
-            conn.execute(update(ACTIVITIES).where(ACTIVITIES.c.iri_hash == digest).values(definition=text, updated_at=now))
+        # Most definitions a process has not seen yet are stored already, unchanged by this one: a
+        # read settles those, and the write lock is held for no row write.
+        stored = conn.execute(_STORED, {"digest": digest}).scalar()
+        if stored is None:
+            created = conn.execute(_INSERT_NEW[conn.dialect.name],
+                                   {"iri_hash": digest, "iri": iri, "definition": incoming, "updated_at": now}).first()
+            if created is not None:
+                applied[digest] = incoming
+                continue
+        elif _text(merge(json.loads(stored), definition)) == stored:
+            applied[digest] = incoming
+            continue
+        # Known and changed by this definition (or inserted meanwhile by another writer): merge, row locked.
+        row = conn.execute(select(ACTIVITIES.c.definition).where(ACTIVITIES.c.iri_hash == digest)
+                           .with_for_update()).first()
+        text = _text(merge(json.loads(row.definition), definition))
+        conn.execute(update(ACTIVITIES).where(ACTIVITIES.c.iri_hash == digest).values(definition=text, updated_at=now))
         applied[digest] = incoming
     return applied
+
+
+def _text(definition: dict) -> str:
+    return json.dumps(definition, sort_keys=True, separators=(",", ":"))
 
 
 def note_applied(seen: dict, applied: dict) -> None:
@@ -88,16 +106,10 @@ def note_applied(seen: dict, applied: dict) -> None:
     seen.update(applied)
 
 
-def _insert_new(conn: Connection):  # noqa: ANN202
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(ACTIVITIES)
-    return sqlite.insert(ACTIVITIES)
-
-
 def get(conn: Connection, iri: str) -> dict:
     """The activity with its canonical definition; an unknown IRI gets a bare activity."""
-    row = conn.execute(select(ACTIVITIES.c.definition).where(ACTIVITIES.c.iri_hash == iri_hash(iri))).first()
+    stored = conn.execute(_STORED, {"digest": iri_hash(iri)}).scalar()
     activity = {"objectType": "Activity", "id": iri}
-    if row is not None:
-        activity["definition"] = json.loads(row.definition)
+    if stored is not None:
+        activity["definition"] = json.loads(stored)
     return activity

@@ -181,3 +181,29 @@ def test_secret_is_never_stored(session):  # noqa: ANN001
     assert secret == "demo-password"
     assert "demo-password" not in created.secret_hash
     assert SECRET  # the fixture secret is only ever stored hashed too
+
+
+def test_a_definition_already_stored_is_not_written_again_by_a_process_that_has_not_seen_it(app):  # noqa: ANN001
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from lms.db import utcnow
+    from lms.xapi import activities
+
+    iri = "https://example.org/activities/settled"
+    meeting = {"objectType": "Activity", "id": iri, "definition": {"name": {"en-GB": "Meeting"}}}
+    one = [{"object": meeting}]
+    earlier, later = utcnow() - timedelta(days=1), utcnow()
+    row = select(activities.ACTIVITIES.c.definition, activities.ACTIVITIES.c.updated_at)
+    with app.app_context(), db.engine().begin() as conn:
+        assert activities.remember(conn, one, earlier, {}) == {activities.iri_hash(iri): '{"name":{"en-GB":"Meeting"}}'}
+        # Another process (an empty cache) meets the same definition: it is settled, with no row write.
+        assert activities.remember(conn, one, later, {}) == {activities.iri_hash(iri): '{"name":{"en-GB":"Meeting"}}'}
+        assert conn.execute(row).one().updated_at.replace(tzinfo=None) == earlier.replace(tzinfo=None)
+        # A definition that adds something is merged in.
+        french = {**meeting, "definition": {"name": {"fr-FR": "Réunion"}}}
+        activities.remember(conn, [{"object": french}], later, {})
+        stored = conn.execute(row).one()
+        assert json.loads(stored.definition) == {"name": {"en-GB": "Meeting", "fr-FR": "Réunion"}}
+        assert stored.updated_at.replace(tzinfo=None) == later.replace(tzinfo=None)
