@@ -169,7 +169,7 @@ def main() -> None:
         pool = spawn.Pool(args.processes, initializer=_worker_start, initargs=(env,))
         pool.map(_noop, range(args.processes))  # every worker has finished warming up
         warm, warm_cpu = time.perf_counter(), pool.map(_cpu_seconds, range(args.processes), chunksize=1)
-        stored = sum(pool.map(_produce, batch, chunksize=5))
+        stored = sum(pool.imap_unordered(_produce, batch))  # one at a time: no worker idles on a long last chunk
         done = time.perf_counter()
         busy = sum(pool.map(_cpu_seconds, range(args.processes), chunksize=1)) - sum(warm_cpu)
         pool.close()
