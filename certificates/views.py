@@ -53,9 +53,8 @@ def verify():
 @bp.route("/verify/<code>")
 def verify_code(code: str):
     """The answer for one code: where the QR code on a certificate leads."""
-    spend_budget()
     try:
-        answer = answer_now(code)
+        answer = counted_answer(code)
     except codes.InvalidCode as error:
         form = CodeForm(data={"code": code}, meta={"csrf": False})
         form.code.errors = [error.message]
@@ -78,8 +77,10 @@ def verify_upload():
                            answer=result.answer)
 
 
-def answer_now(code: str) -> verification.Answer:
-    """Read with a connection of its own: a read-only lookup needs no ORM session or request transaction."""
+def counted_answer(code: str) -> verification.Answer:
+    """Count the attempt against the client's verification budget, then look the code up. Read with a
+    connection of its own: a read-only lookup needs no ORM session or request transaction."""
+    spend_budget()
     with db.engine().connect() as connection:
         return verification.answer_for_code(connection, code, utcnow())
 
