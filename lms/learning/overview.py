@@ -16,7 +16,7 @@ from lms.auth.models import User
 from lms.catalog.registry import Activity, Bundle, ChoiceGroup, Module, Standard
 from lms.kinds.base import Run
 from lms.learning.completion import BundleState, evaluate, next_module
-from lms.learning.context import DONE, EnrolmentContext, catalog, kinds, load_context, soon_days
+from lms.learning.context import DONE, EnrolmentContext, catalog, done_modules, kinds, load_context, soon_days
 from lms.learning.due import DueStatus, due_status
 from lms.learning.models import ActivityProgress, Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus
 
@@ -79,9 +79,7 @@ def dashboard(session: Session, user_id: int, now: datetime, *, soon: int | None
     enrolments = session.exec(
         select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
     ).all()
-    done = set(session.exec(
-        select(ModuleProgress.module_id).where(ModuleProgress.user_id == user_id, col(ModuleProgress.status).in_(DONE))
-    ).all()) if enrolments else set()
+    done = done_modules(session, user_id) if enrolments else set()
     items = []
     for enrolment in enrolments:
         bundle = content.bundles.get(enrolment.bundle_id)
