@@ -20,6 +20,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 TEMPLATES = Path(__file__).parent / "templates"
+USER_AGENT_CSS = TEMPLATES / "user-agent.css"
 # PDF/A-3 level A: archival, tagged for accessibility (level A requires the structure tree), and the one
 # PDF/A part that allows the embedded certificate.json that offline verification reads.
 PDF_VARIANT = "pdf/a-3a"
@@ -73,6 +74,18 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m", micro=False, mask=QR_MASK).png_data_uri(scale=1, border=4)
 
 
+class CertificateHTML(HTML):
+    """A certificate's HTML, styled by the certificates' own user-agent stylesheet instead of WeasyPrint's."""
+
+    def __init__(self, user_agent: CSS, **source: Any):
+        super().__init__(**source)
+        self.user_agent = user_agent
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        # WeasyPrint's hook for its user-agent stylesheet (pinned version; test_pdf checks the result).
+        return [self.user_agent]
+
+
 class Renderer:
     """One template folder, parsed once per process: the Jinja template, the CSS and the embedded fonts."""
 
@@ -87,6 +100,7 @@ class Renderer:
         self.stylesheets = [CSS(filename=str(self.folder / "certificate.css"), url_fetcher=self.fetcher,
                                 font_config=self.fonts)]
         self.base_url = self.folder.as_uri() + "/"
+        self.user_agent = CSS(filename=str(USER_AGENT_CSS), url_fetcher=self.fetcher, font_config=self.fonts)
         # PDF/A needs an output intent. WeasyPrint's own sRGB one opens its ICC file on every render and never
         # closes it (a ResourceWarning per certificate), so the same profile is read once and named here.
         icc = (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
@@ -102,7 +116,8 @@ class Renderer:
                                 description="The certificate's details, covered by the signature",
                                 url_fetcher=self.fetcher)
         with self._lock:
-            return HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).write_pdf(
+            document = CertificateHTML(self.user_agent, string=html, base_url=self.base_url, url_fetcher=self.fetcher)
+            return document.write_pdf(
                 stylesheets=self.stylesheets, font_config=self.fonts, color_profiles=dict(self.color_profiles),
                 output_intent=OUTPUT_INTENT, pdf_variant=PDF_VARIANT, attachments=[attachment],
                 finisher=_distinct_associated_files,

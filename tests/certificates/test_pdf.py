@@ -3,6 +3,7 @@ sandbox the template renders in."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from datetime import date
@@ -67,6 +68,19 @@ def test_the_pdf_identifies_as_pdf_a_3a_tagged_with_embedded_fonts(issued):
     assert {f.get_object()["/BaseFont"].split("+")[-1] for f in fonts.values()} == {"Certificate-Sans", "Certificate-Sans-Bold"}
 
 
+def test_the_pdf_outline_lists_the_headings_at_their_levels(issued):
+    """The certificates' user-agent stylesheet gives headings their bookmark levels, as HTML's default does."""
+    _, pdf = issued
+
+    def titles(entries, depth=0):  # noqa: ANN001, ANN202
+        for entry in entries:
+            yield from titles(entry, depth + 1) if isinstance(entry, list) else [(depth, entry.title)]
+
+    assert list(titles(pypdf.PdfReader(io.BytesIO(pdf)).outline)) == [
+        (0, "Certificate of completion"), (1, "Certified management bundle"),
+        (2, "Standards met"), (2, "Details"), (2, "Check this certificate")]
+
+
 def test_the_pdf_embeds_its_details_as_associated_data(issued):
     certificate, pdf = issued
     reader = pypdf.PdfReader(io.BytesIO(pdf))
@@ -104,6 +118,20 @@ def test_the_signature_validates_with_pyhanko_and_embeds_the_chain(issued):
     assert signatures[0].sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
     embedded = {c.chosen.subject.human_friendly for c in signatures[0].signed_data["certificates"]}
     assert any("issuer authority" in name for name in embedded) and any("certificate signing" in name for name in embedded)
+
+
+def test_the_signature_carries_the_pades_baseline_signed_attributes(issued):
+    """Content type, message digest and the signing certificate's SHA-256 (signing-certificate-v2), with no
+    signing time, which PAdES forbids; the signing-certificate value is built once per key and reused."""
+    _, pdf = issued
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    attributes = {a["type"].native: a["values"][0] for a in signature.signer_info["signed_attrs"]}
+    assert set(attributes) == {"content_type", "message_digest", "signing_certificate_v2"}
+    signing_cert = signature.signer_cert
+    (identifier,) = attributes["signing_certificate_v2"]["certs"]
+    assert identifier["cert_hash"].native == hashlib.sha256(signing_cert.dump()).digest()
+    assert identifier["issuer_serial"]["serial_number"].native == signing_cert.serial_number
+    assert attributes["message_digest"].native == signature.compute_digest()
 
 
 def test_without_the_issuers_authority_the_signature_is_intact_but_not_trusted(issued):
