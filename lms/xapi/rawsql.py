@@ -59,6 +59,8 @@ class Cursor:
 
     def referring_to(self, ids: list[str]) -> list[Stored]:
         """Statements already stored whose object is a StatementRef to one of ids."""
+        if not ids:
+            return []
         self.cursor.execute(f"SELECT seq, statement_id, ref_id, voiding, client_id, NULL FROM xapi_statements "
                             f"WHERE ref_id IN ({self.marks(len(ids))})", ids)
         return [Stored(*row) for row in self.cursor.fetchall()]

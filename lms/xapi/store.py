@@ -97,7 +97,8 @@ def store(conn: Connection | Callable[[], Connection], statements: list[dict], w
     if not fresh:
         return [p.statement_id for p in pending]
     # Statements stored earlier that target these (a voiding statement may arrive before its target).
-    referrers = sql.referring_to([p.statement_id for p in fresh])
+    # Only a statement that came with its id can have been referred to; one the LRS just named cannot.
+    referrers = sql.referring_to([p.statement_id for p in fresh if p.given])
     voided_now = {row.ref_id for row in referrers if row.voiding}
     # Taken once the transaction holds the write lock (SQLite), so stored follows seq order.
     now = utcnow()
