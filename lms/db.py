@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A pooled connection unused for this long is checked with a round trip before it is handed out.
+IDLE_PING_SECONDS = 5.0
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -22,7 +26,35 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    ping_when_idle(engine, IDLE_PING_SECONDS)
+    return engine
+
+
+def ping_when_idle(engine: Engine, seconds: float) -> None:
+    """Check a pooled connection that sat unused for ``seconds`` before handing it out; replace it if dead.
+
+    A connection idle that long is the one a database restart or a firewall's idle timeout may have cut.
+    Pinging on every checkout (SQLAlchemy's pool_pre_ping) added a round trip to every request, a sixth
+    of a certificate verification's time on PostgreSQL. A connection in constant use that the server
+    drops fails its one request; SQLAlchemy then discards every connection of the pool made before.
+    """
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record) -> None:  # noqa: ANN001
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:  # noqa: ANN001
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < seconds:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_conn.rollback()  # the ping's own transaction, so the request starts afresh
+        except Exception as exc:  # noqa: BLE001  (any failure: the pool discards it and connects afresh)
+            raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from lms import db, schema
@@ -78,3 +80,22 @@ def test_migrated_schema_matches_the_models(app, migrated_only_url):
         assert schema.differences(engine) == []
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("idle_seconds, replaced", [(0.0, True), (3600.0, False)])
+def test_a_pooled_connection_idle_past_the_interval_is_pinged_and_replaced_when_dead(tmp_path, idle_seconds, replaced):
+    """The pool checks a connection that sat unused (a restart may have cut it) and connects afresh if it is
+    dead; one in recent use is handed out unchecked, so a dead one then fails its request."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'pool.sqlite3'}")
+    db.ping_when_idle(engine, idle_seconds)
+    with engine.connect() as conn:
+        dead = conn.connection.dbapi_connection
+    dead.close()  # cut underneath the pool, as a server restart would
+    with engine.connect() as conn:
+        if replaced:
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+            assert conn.connection.dbapi_connection is not dead
+        else:
+            with pytest.raises(DBAPIError):
+                conn.exec_driver_sql("SELECT 1")
+    engine.dispose()
