@@ -81,7 +81,7 @@ def counted_answer(code: str) -> verification.Answer:
     """Count the attempt against the client's verification budget, then look the code up. Read with a
     connection of its own: a read-only lookup needs no ORM session or request transaction."""
     spend_budget()
-    with db.engine().connect() as connection:
+    with db.read_connection() as connection:
         return verification.answer_for_code(connection, code, utcnow())
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
@@ -85,6 +85,18 @@ def init_app(app: Flask) -> None:
 
 def engine() -> Engine:
     return current_app.extensions["lms.engine"]
+
+
+def read_connection() -> Connection:
+    """A connection for a lookup outside any transaction. On PostgreSQL it runs in autocommit, which saves
+    the BEGIN and ROLLBACK round trips around one query; SQLite keeps its own transaction handling."""
+    main = engine()
+    if main.dialect.name == "sqlite":
+        return main.connect()
+    reader = current_app.extensions.get("lms.engine.autocommit")
+    if reader is None:
+        reader = current_app.extensions["lms.engine.autocommit"] = main.execution_options(isolation_level="AUTOCOMMIT")
+    return reader.connect()
 
 
 def _wants_write() -> bool:

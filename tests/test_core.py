@@ -99,3 +99,18 @@ def test_a_pooled_connection_idle_past_the_interval_is_pinged_and_replaced_when_
             with pytest.raises(DBAPIError):
                 conn.exec_driver_sql("SELECT 1")
     engine.dispose()
+
+
+def test_a_read_connection_leaves_no_transaction_open(app, session):
+    """A lookup's connection sees committed rows; on PostgreSQL it runs in autocommit (no BEGIN or ROLLBACK
+    round trips), and on SQLite it ends its own transaction when closed."""
+    session.add(Region(code="READ", name="Read region"))
+    db.commit()
+    with app.app_context():
+        with db.read_connection() as conn:
+            assert conn.exec_driver_sql("SELECT name FROM regions WHERE code = 'READ'").scalar() == "Read region"
+            postgres = conn.dialect.name == "postgresql"
+            raw = conn.connection.dbapi_connection
+            if postgres:  # no transaction was begun for the query
+                assert raw.autocommit and raw.info.transaction_status == raw.info.transaction_status.IDLE
+        assert not raw.in_transaction if not postgres else not raw.autocommit  # back in the pool as it was
