@@ -102,16 +102,17 @@ def main() -> None:
             seed(app, args.people, args.progress)
             print(f"seeded {args.people:,} people and {args.progress:,} progress records "
                   f"on {db.engine().dialect.name} in {time.perf_counter() - started:.0f} s")
-            cookie = session_cookie(app, 1)
         print(f"gunicorn: {args.workers} sync workers; wrk: {args.connections} connections for {args.seconds} s each")
         print(f"{'page':<22}{'requests/s':>12}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
         with gunicorn("bench.hello:app", {}, args.workers) as base:
             _report("hello world (Flask)", wrk(base + "/", connections=args.connections, seconds=args.seconds, headers={}))
         with gunicorn("lms.app:create_app()", env, args.workers) as base:
-            headers = {"Cookie": f"session={cookie}"}
             with app.app_context():
-                lesson = lesson_url(base, cookie, app)
+                lesson = lesson_url(base, session_cookie(app, 1), app)
             for name, page in (("dashboard", base + "/"), ("lesson page", lesson)):
+                # Signed afresh for each run, as a browser's is: the server re-signs a cookie once a minute.
+                with app.app_context():
+                    headers = {"Cookie": f"session={session_cookie(app, 1)}"}
                 _report(name, wrk(page, connections=args.connections, seconds=args.seconds, headers=headers))
 
 

@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import db
 from lms.auth import throttle
+from lms.auth.cookies import SlidingCookieSessionInterface
 from lms.auth.principal import AnonymousPrincipal, Principal, load_principal  # noqa: F401  (tests import it here)
 
 csrf = CSRFProtect()
@@ -62,6 +63,7 @@ def configure_security(app: Flask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["SESSION_LIFETIME_MINUTES"])
     if app.config["ENV"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
+    app.session_interface = SlidingCookieSessionInterface()
     trust_proxies(app)
     csrf.init_app(app)
     throttle.init_app(app)

@@ -1,0 +1,66 @@
+"""The session cookie: a sliding lifetime, re-signed once a minute rather than on every request."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from itsdangerous import TimestampSigner
+
+from lms.auth.cookies import REFRESH_SECONDS
+
+DOMAIN = "lms.test"  # the tests' SERVER_NAME
+
+
+@pytest.fixture
+def signed_in(client, make_user, login_as):  # noqa: ANN001
+    """A client signed in with a permanent session, as sign-in makes it, that already holds its CSRF token."""
+    login_as(make_user(name="Sam Sliding"))
+    with client.session_transaction() as session:
+        session.permanent = True
+    client.get("/account")  # the first page with a form adds the CSRF token to the session
+    return client
+
+
+def _sign_cookie_seconds_ago(app, client, monkeypatch, seconds: float) -> None:  # noqa: ANN001
+    """Replace the client's session cookie with the same session as if signed ``seconds`` ago."""
+    with client.session_transaction() as session:
+        data = dict(session)
+    real = time.time()
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(real - seconds))
+    value = app.session_interface.get_signing_serializer(app).dumps(data)
+    monkeypatch.undo()
+    client.set_cookie("session", value, domain=DOMAIN)
+
+
+def test_a_recently_signed_cookie_is_not_sent_again(signed_in):
+    response = signed_in.get("/account")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_cookie_older_than_a_minute_is_re_signed_with_a_later_expiry(app, signed_in, monkeypatch):
+    _sign_cookie_seconds_ago(app, signed_in, monkeypatch, REFRESH_SECONDS + 5)
+    response = signed_in.get("/account")
+    assert response.status_code == 200
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=") and "Expires=" in cookie and "HttpOnly" in cookie
+    _, signed_at = app.session_interface.get_signing_serializer(app).loads(
+        signed_in.get_cookie("session", domain=DOMAIN).value, return_timestamp=True)
+    assert abs(time.time() - signed_at.timestamp()) < 5
+    # The new cookie is fresh: the next request needs no re-signing.
+    assert "Set-Cookie" not in signed_in.get("/account").headers
+
+
+def test_a_cookie_past_the_session_lifetime_signs_the_person_out(app, signed_in, monkeypatch):
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    _sign_cookie_seconds_ago(app, signed_in, monkeypatch, lifetime + 5)
+    response = signed_in.get("/account")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_changed_session_is_sent_however_fresh_its_cookie(signed_in):
+    assert "Set-Cookie" not in signed_in.get("/account").headers
+    response = signed_in.post("/sign-out", data={})  # signing out replaces the session with a farewell message
+    assert response.headers["Set-Cookie"].startswith("session=")
+    assert signed_in.get("/account").status_code == 302
