@@ -32,6 +32,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     if problems:
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    from lms.web import PageEnvironment
+
+    app.jinja_environment = PageEnvironment  # before anything creates app.jinja_env
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_plugins(app, plugins or PluginSet.discover())

@@ -172,6 +172,28 @@ def test_navigation_leaves_out_endpoints_that_do_not_exist_and_marks_the_current
     assert re.search(r'href="/account" aria-current="page">\s*<strong', page)
 
 
+def test_menu_and_footer_links_follow_the_mount_point(client, make_user, login_as):
+    login_as(make_user())
+    mounted = client.get("/account", base_url="http://lms.test/training").get_data(as_text=True)
+    assert 'href="/training/catalogue"' in mounted and 'href="/training/accessibility"' in mounted
+    # Links are kept per mount point: the same app at the root still links to the root.
+    page = client.get("/account").get_data(as_text=True)
+    assert 'href="/catalogue"' in page and "/training/" not in page
+
+
+def test_templates_share_the_environment_globals_unless_given_their_own(app):
+    env = app.jinja_env
+    shared = env.from_string("{{ service }}")
+    assert shared.globals is env.globals
+    own = env.from_string("{{ service }}", globals={"service": "Own"})
+    assert own.render() == "Own" and "service" not in env.globals  # a template's own globals stay its own
+    env.globals["service"] = "Shared"
+    try:
+        assert shared.render() == "Shared" and own.render() == "Own"
+    finally:
+        del env.globals["service"]
+
+
 def test_signed_out_visitors_see_no_menu_and_a_sign_in_link(client):
     page = client.get("/start").get_data(as_text=True)
     assert nav_texts(page) == [] and 'class="nhsuk-header__account-link" href="/sign-in"' in page
