@@ -39,10 +39,12 @@ class XapiStatement(SQLModel, table=True):
     __table_args__ = (
         Index("ix_xapi_statements_ref", "ref_id", sqlite_where=text("ref_id IS NOT NULL"),
               postgresql_where=text("ref_id IS NOT NULL")),
+        # Pages with no filter key (all statements, since, until) follow this index in order.
+        Index("ix_xapi_statements_stored_seq", "stored", "seq"),
     )
     seq: int | None = Field(default=None, sa_column=Column(_SEQ, primary_key=True, autoincrement=True))
     statement_id: str = Field(max_length=36, unique=True, description="lower-case UUID")
-    stored: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    stored: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     voided: bool = False
     # The statement this one targets (object StatementRef), and whether it voids it.
     ref_id: str | None = Field(default=None, max_length=36)

@@ -2,7 +2,9 @@
 
 Every filter is a filter key (see ``keys``); a query scans the most selective key's index range in
 seq order and checks the others by primary-key lookups, so a page costs a few index reads however
-many statements are stored.
+many statements are stored. A query with no filter key (all statements, or only since / until) scans
+the (stored, seq) index in that order, so its plan never depends on the planner's estimate of how many
+statements a time range holds.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, exists, select, text, union
+from sqlalchemy import Connection, Row, Select, and_, exists, select, text, tuple_, union
 
 from lms.db import utcnow
 from lms.xapi import keys, values
@@ -32,11 +34,13 @@ class Filters:
     limit: int = 0
     ascending: bool = False
     after: int | None = None  # the seq of the last statement already returned
+    after_stored: datetime | None = None  # and when it was stored
 
     def encode(self) -> str:
         payload = {"f": self.facts, "s": self.since.isoformat() if self.since else None,
                    "u": self.until.isoformat() if self.until else None, "l": self.limit,
-                   "a": self.ascending, "c": self.after}
+                   "a": self.ascending, "c": self.after,
+                   "t": self.after_stored.isoformat() if self.after_stored else None}
         return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
     @classmethod
@@ -48,7 +52,8 @@ class Filters:
                        since=datetime.fromisoformat(payload["s"]) if payload["s"] else None,
                        until=datetime.fromisoformat(payload["u"]) if payload["u"] else None,
                        limit=int(payload["l"]), ascending=bool(payload["a"]),
-                       after=int(payload["c"]) if payload["c"] is not None else None)
+                       after=int(payload["c"]) if payload["c"] is not None else None,
+                       after_stored=datetime.fromisoformat(payload["t"]) if payload.get("t") else None)
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError("not a more token issued by this LRS") from exc
 
@@ -68,24 +73,43 @@ def _key_groups(facts: list) -> list[list[int]]:
     return groups
 
 
-def page(conn: Connection, filters: Filters, limit: int, client_id: int | None = None) -> tuple[list, int | None]:
-    """Rows (seq, body) of one page, and the seq to continue after (None when this is the last).
+def page(conn: Connection, filters: Filters, limit: int, client_id: int | None = None) -> tuple[list, Row | None]:
+    """Rows (seq, stored, body) of one page, and the row to continue after (None when this is the last).
 
     ``client_id`` limits the page to statements that client stored (the statements/read/mine scope).
     """
+    rows = conn.execute(page_query(filters, limit, client_id)).all()
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, rows[-1]
+    return rows, None
+
+
+def page_query(filters: Filters, limit: int, client_id: int | None = None) -> Select:
+    """The query for one page, with one row more than the page holds (which says there is a next page)."""
     groups = _key_groups(filters.facts)
     descending = not filters.ascending
 
+    def after(seq_col) -> list:  # noqa: ANN001
+        if filters.after is None:
+            return []
+        if groups or filters.after_stored is None:
+            return [seq_col < filters.after if descending else seq_col > filters.after]
+        # In (stored, seq) order: the plain bound on stored lets either database's planner seek to it.
+        position = tuple_(STATEMENTS.c.stored, STATEMENTS.c.seq)
+        mark = (filters.after_stored, filters.after)  # a plain tuple: each value takes its column's type
+        if descending:
+            return [STATEMENTS.c.stored <= filters.after_stored, position < mark]
+        return [STATEMENTS.c.stored >= filters.after_stored, position > mark]
+
     def conditions(seq_col) -> list:  # noqa: ANN001
-        found = [STATEMENTS.c.voided.is_(False)]
+        found = [STATEMENTS.c.voided.is_(False), *after(seq_col)]
         if filters.since is not None:
             found.append(STATEMENTS.c.stored > filters.since)
         if filters.until is not None:
             found.append(STATEMENTS.c.stored <= filters.until)
         if client_id is not None:
             found.append(STATEMENTS.c.client_id == client_id)
-        if filters.after is not None:
-            found.append(seq_col < filters.after if descending else seq_col > filters.after)
         for index, group in enumerate(groups[1:], 1):
             other = KEYS.alias(f"k{index}")
             match = other.c.key == group[0] if len(group) == 1 else other.c.key.in_(group)
@@ -95,12 +119,13 @@ def page(conn: Connection, filters: Filters, limit: int, client_id: int | None =
     def ordered(col):  # noqa: ANN001, ANN202
         return col.desc() if descending else col.asc()
 
+    columns = (STATEMENTS.c.seq, STATEMENTS.c.stored, STATEMENTS.c.body)
     if not groups:
-        query = (select(STATEMENTS.c.seq, STATEMENTS.c.body).where(*conditions(STATEMENTS.c.seq))
-                 .order_by(ordered(STATEMENTS.c.seq)).limit(limit + 1))
+        query = (select(*columns).where(*conditions(STATEMENTS.c.seq))
+                 .order_by(ordered(STATEMENTS.c.stored), ordered(STATEMENTS.c.seq)).limit(limit + 1))
     elif len(groups[0]) == 1:  # one ordered index range scan, joined to the statements it finds
         driver = KEYS.alias("k0")
-        query = (select(STATEMENTS.c.seq, STATEMENTS.c.body)
+        query = (select(*columns)
                  .select_from(driver.join(STATEMENTS, STATEMENTS.c.seq == driver.c.seq))
                  .where(driver.c.key == groups[0][0], *conditions(driver.c.seq))
                  .order_by(ordered(driver.c.seq)).limit(limit + 1))
@@ -115,13 +140,9 @@ def page(conn: Connection, filters: Filters, limit: int, client_id: int | None =
                            .where(driver.c.key == driver_key, *conditions(driver.c.seq))
                            .order_by(ordered(driver.c.seq)).limit(limit + 1).subquery())
         wanted = union(*(select(member.c.seq) for member in members))
-        query = (select(STATEMENTS.c.seq, STATEMENTS.c.body).where(STATEMENTS.c.seq.in_(wanted))
+        query = (select(*columns).where(STATEMENTS.c.seq.in_(wanted))
                  .order_by(ordered(STATEMENTS.c.seq)).limit(limit + 1))
-    rows = conn.execute(query).all()
-    if len(rows) > limit:
-        rows = rows[:limit]
-        return rows, rows[-1].seq
-    return rows, None
+    return query
 
 
 def single(conn: Connection, statement_id: str, *, voided: bool, client_id: int | None = None) -> str | None:

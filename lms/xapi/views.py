@@ -147,10 +147,10 @@ def _get(xreq: XapiRequest):
     else:
         filters = _filters(xreq)
     limit = min(filters.limit or current_app.config["XAPI_PAGE_SIZE"], current_app.config["XAPI_PAGE_SIZE"])
-    rows, after = query.page(conn, filters, limit, own)
+    rows, last = query.page(conn, filters, limit, own)
     more = ""
-    if after is not None:
-        filters.after = after
+    if last is not None:
+        filters.after, filters.after_stored = last.seq, last.stored
         more = url_for("xapi.statements", more=filters.encode())
     if fmt == "exact" and not with_attachments:
         bodies = [row.body for row in rows]
