@@ -113,12 +113,15 @@ class EnrolmentContext:
         return module
 
 
+# Built once: every learning page runs it (building the expression cost more than running it).
+_ENROLMENT = select(Enrolment).where(Enrolment.user_id == bindparam("user_id"),
+                                     Enrolment.bundle_id == bindparam("bundle_id"))
+
+
 def load_context(session: Session, user_id: int, bundle_id: str) -> EnrolmentContext:
     """The person's enrolment on a bundle (active or completed): one query, and one more for progress."""
     bundle = catalog().bundle(bundle_id)
-    enrolment = session.exec(
-        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.bundle_id == bundle_id)
-    ).first()
+    enrolment = session.exec(_ENROLMENT, params={"user_id": user_id, "bundle_id": bundle_id}).first()
     if enrolment is None or enrolment.status == EnrolmentStatus.WITHDRAWN:
         raise NotFound(f"You are not enrolled on {bundle.title}")
     return EnrolmentContext(session, enrolment, bundle, module_order(bundle, enrolment.local_module_ids))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from lms.auth.principal import Principal
@@ -42,11 +43,15 @@ class StepResult:
     next_activity: Activity | None  # the next activity of the module still to do
 
 
+# Built once: every activity page runs it.
+_ACTIVITY_PROGRESS = select(ActivityProgress).where(
+    ActivityProgress.user_id == bindparam("user_id"), ActivityProgress.module_id == bindparam("module_id"),
+    ActivityProgress.activity_id == bindparam("activity_id"))
+
+
 def _progress_row(session: Session, user_id: int, module_id: str, activity_id: str) -> ActivityProgress | None:
-    return session.exec(
-        select(ActivityProgress).where(ActivityProgress.user_id == user_id, ActivityProgress.module_id == module_id,
-                                       ActivityProgress.activity_id == activity_id)
-    ).first()
+    return session.exec(_ACTIVITY_PROGRESS,
+                        params={"user_id": user_id, "module_id": module_id, "activity_id": activity_id}).first()
 
 
 def activity_page(session: Session, actor: Principal, bundle_id: str, module_id: str, activity_id: str, step: str,
