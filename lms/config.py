@@ -64,7 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    # Minutes of inactivity after which a session ends.
+    # Minutes of inactivity after which a session ends (to within a minute: the cookie is re-signed once a minute).
     "SESSION_LIFETIME_MINUTES": 480,
     # CSRF protection on every form (tests switch it off only where they say so).
     "WTF_CSRF_ENABLED": True,
