@@ -228,6 +228,16 @@ def reads(base: str, args: argparse.Namespace) -> None:
 
 
 # ---------------------------------------------------------------- one database
+def _default_workers(kind: str) -> int:
+    """SQLite: one per core; a writer holding its write lock is then rarely preempted by another worker, which
+    on 2 cores took single-statement POSTs from about 780/s (one per core) down to about 500/s (two per core).
+    PostgreSQL takes concurrent writers, and a worker waiting on a commit leaves its core to another: two per
+    core (as the README's deployment runs) stored 35 % more single statements/s than one per core, three per core less."""
+    cores = os.cpu_count() or 1
+    return cores if kind == "sqlite" else 2 * cores
+
+
+
 
 def bench_database(kind: str, args: argparse.Namespace) -> None:
     from lms import db, schema
@@ -247,13 +257,14 @@ def bench_database(kind: str, args: argparse.Namespace) -> None:
                          "account": {"homePage": app.config["XAPI_HOMEPAGE"], "name": KEY}}
         db_engine_name = "SQLite" if kind == "sqlite" else "PostgreSQL"
         env = {"LMS_INSTANCE_PATH": str(folder), "DATABASE_URL": url, "LMS_SECRET_KEY": SECRET_KEY}
-        print(f"\n{db_engine_name}: gunicorn {args.workers} sync workers; wrk {args.connections} connections, "
+        workers = args.workers or _default_workers(kind)
+        print(f"\n{db_engine_name}: gunicorn {workers} sync workers; wrk {args.connections} connections, "
               f"{args.seconds} s per run; load average {os.getloadavg()[0]:.1f}")
-        with gunicorn("lms.app:create_app()", env, args.workers) as base:
+        with gunicorn("lms.app:create_app()", env, workers) as base:
             writes(base, args, "empty store")
         seconds = bulk_load(url, args.rows, client_id, authority)
         print(f"  bulk-loaded {args.rows:,} statements in {seconds:.0f} s")
-        with gunicorn("lms.app:create_app()", env, args.workers) as base:
+        with gunicorn("lms.app:create_app()", env, workers) as base:
             writes(base, args, f"{args.rows:,} stored")
             reads(base, args)
 
@@ -264,10 +275,8 @@ def main() -> None:
     parser.add_argument("--postgres", default=POSTGRES, help="PostgreSQL server URL (a fresh database is made on it)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="statements stored before the second round")
     parser.add_argument("--seconds", type=int, default=10, help="length of each write run")
-    # One per core: a writer holding SQLite's write lock is then rarely preempted by another worker, which on
-    # 2 cores took single-statement POSTs from about 780/s (one per core) down to about 500/s (two per core).
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="gunicorn sync workers (default: one per core)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="gunicorn sync workers (default: one per core on SQLite, two per core on PostgreSQL)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent writers")
     parser.add_argument("--read-connections", type=int, default=4, help="concurrent readers")
     args = parser.parse_args()
