@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import sys
 import time
 import urllib.request
@@ -12,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_login.utils import _create_identifier  # noqa: E402
 
 from bench.common import fresh_database, gunicorn, wrk  # noqa: E402
 from lms import db, schema  # noqa: E402
@@ -71,8 +74,16 @@ def seed(app, people: int, progress: int) -> None:  # noqa: ANN001
 
 
 def session_cookie(app, user_id: int) -> str:  # noqa: ANN001
+    """The cookie a browser holds after signing in from this machine and loading one page.
+
+    Sign-in binds the session to the client's address and user agent (``_id``; wrk sends none) and the
+    first page with a form adds its CSRF secret. A cookie without them would be rewritten on every request.
+    """
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        identifier = _create_identifier()
     serializer = app.session_interface.get_signing_serializer(app)
-    return serializer.dumps({"_user_id": f"{user_id}:1", "_fresh": True, "_permanent": True})
+    return serializer.dumps({"_user_id": f"{user_id}:1", "_fresh": True, "_permanent": True, "_id": identifier,
+                             "csrf_token": secrets.token_hex(20)})
 
 
 def lesson_url(base: str, cookie: str, app) -> str:  # noqa: ANN001

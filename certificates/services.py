@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from certificates import codes
 from certificates.models import Certificate, CertificateStatus
-from lms.api import Conflict, DomainError, Forbidden, NotFound, audit, utcnow
+from lms.api import Conflict, DomainError, Forbidden, NotFound, audit, touch_people, utcnow
 from lms.api import Enrolment, Principal, Role, User
 
 VerifyUrl = Callable[[str], str]  # canonical code -> the address the QR code and the page print
@@ -160,6 +160,7 @@ def mark_revoked(session: Session, certificate: Certificate, actor_id: int | Non
     )
     if marked.rowcount != 1:
         raise Conflict("This certificate has already been revoked")
+    touch_people(session, [certificate.user_id])  # a Core UPDATE: the holder's pages show what it held
     session.refresh(certificate)
     audit(session, actor_id, "certificate.revoked", f"certificate:{certificate.id}",
           organisation_id=certificate.organisation_id, reason=reason, code=certificate.code)

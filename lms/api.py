@@ -21,6 +21,7 @@ from lms.lean import json_api  # noqa: E402  (a machine-facing JSON API served b
 from lms.learning.gates import Credential  # noqa: E402
 from lms.learning.models import Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus  # noqa: E402
 from lms.orgs.models import Organisation  # noqa: E402
+from lms.pages import touch_people  # noqa: E402  (after a Core UPDATE of rows shown on a person's pages)
 from lms.web import NavItem, register_navigation  # noqa: E402
 from lms.xapi import platform as statements  # noqa: E402  (the platform's own xAPI statement builders)
 
@@ -41,5 +42,5 @@ __all__ = [
     "Problem", "catalog", "hookimpl", "hooks", "json_api", "spend",
     "Credential", "Enrolment", "EnrolmentStatus", "ModuleProgress", "NavItem", "Organisation", "Principal",
     "ProgressStatus", "Role", "RoleAssignment", "User", "audit", "csrf", "db", "register_navigation",
-    "roles_required", "statements", "utcnow",
+    "roles_required", "statements", "touch_people", "utcnow",
 ]

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from lms import db
+from lms import db, pages
 from lms.config import check_production, load_config
 from lms.learning.advancement import configure_advancement
 from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     configure_plugins(app, plugins or PluginSet.discover())
     configure_advancement(app)
     db.init_app(app)
+    pages.init_app(app)
     configure_transactions(app)
     from lms.auth.security import configure_security
     from lms.web import configure_errors, configure_templates

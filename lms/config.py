@@ -66,6 +66,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Minutes of inactivity after which a session ends (to within a minute: the cookie is re-signed once a minute).
     "SESSION_LIFETIME_MINUTES": 480,
+    # Megabytes of rendered personal pages (dashboard, bundle, module, activity) each worker keeps; 0 turns it off.
+    # A page is rendered again as soon as anything of the person's changes, from any worker.
+    "PAGE_CACHE_MB": 32,
+    # Seconds a kept page may be served: how late the passing of time (a due date going by) may show.
+    "PAGE_CACHE_SECONDS": 60,
     # CSRF protection on every form (tests switch it off only where they say so).
     "WTF_CSRF_ENABLED": True,
     # Base URL used in links that leave the request (certificates, e-mails); empty means the request's.

@@ -38,6 +38,8 @@ class User(SQLModel, table=True):
     is_active: bool = True
     # Bumped on password change or reset so every other session signs out.
     session_version: int = 1
+    # Bumped with every change to the person's own records (lms.pages): their cached pages are then stale.
+    learning_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
     last_sign_in_at: datetime | None = None
 

@@ -21,6 +21,7 @@ class Principal:
     session_version: int
     roles: frozenset[tuple[int | None, str]] = field(default_factory=frozenset)
     is_active: bool = True
+    learning_version: int = 0
     is_authenticated: bool = True
     is_anonymous: bool = False
 
@@ -79,11 +80,11 @@ def load_principal(session: Session, user_id: int) -> Principal | None:
     first = rows[0]
     roles = frozenset((row.role_organisation_id, row.role) for row in rows if row.role is not None)
     return Principal(first.id, first.email, first.name, first.organisation_id, first.session_version, roles,
-                     first.is_active)
+                     first.is_active, first.learning_version)
 
 
 _PRINCIPAL = (
-    select(User.id, User.email, User.name, User.organisation_id, User.session_version, User.is_active,
+    select(User.id, User.email, User.name, User.organisation_id, User.session_version, User.is_active, User.learning_version,
            RoleAssignment.organisation_id.label("role_organisation_id"), RoleAssignment.role)
     .join(RoleAssignment, RoleAssignment.user_id == User.id, isouter=True)
     .where(User.id == bindparam("user_id"))

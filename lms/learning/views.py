@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from lms import db
+from lms.pages import personal_page
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError
 from lms.learning import services
@@ -16,6 +17,7 @@ bp = Blueprint("learning", __name__)
 
 @bp.route("/")
 @login_required
+@personal_page
 def dashboard() -> str:
     board = services.dashboard(db.session(), current_user.id, utcnow())
     return render_template("learning/dashboard.html", title="My learning", board=board)
@@ -36,6 +38,7 @@ def enrol(bundle_id: str) -> Response:
 
 @bp.route("/learning/<bundle_id>")
 @login_required
+@personal_page
 def bundle(bundle_id: str) -> str:
     overview = services.bundle_overview(db.session(), current_user.id, bundle_id, utcnow())
     return render_template("learning/bundle.html", title=overview.context.bundle.title, overview=overview)
@@ -43,6 +46,7 @@ def bundle(bundle_id: str) -> str:
 
 @bp.route("/learning/<bundle_id>/<module_id>")
 @login_required
+@personal_page
 def module(bundle_id: str, module_id: str) -> str:
     overview = services.module_overview(db.session(), current_user.id, bundle_id, module_id, utcnow())
     return render_template("learning/module.html", title=overview.module.title, overview=overview)
@@ -51,6 +55,7 @@ def module(bundle_id: str, module_id: str) -> str:
 @bp.route("/learning/<bundle_id>/<module_id>/<activity_id>", methods=["GET", "POST"])
 @bp.route("/learning/<bundle_id>/<module_id>/<activity_id>/<path:step>", methods=["GET", "POST"])
 @login_required
+@personal_page
 def activity(bundle_id: str, module_id: str, activity_id: str, step: str = "") -> Response | tuple[str, int] | str:
     session, where = db.session(), dict(bundle_id=bundle_id, module_id=module_id, activity_id=activity_id)
     if request.method == "GET":
