@@ -73,8 +73,10 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn):  # noqa: ANN001
         # A writer takes the write lock up front: a deferred transaction that reads and then
         # writes fails at once (SQLITE_BUSY_SNAPSHOT) if another writer committed in between.
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("lms_autocommit"):
+            return  # read_connection: each statement is its own transaction
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")
 
 
 def init_app(app: Flask) -> None:
@@ -88,14 +90,14 @@ def engine() -> Engine:
 
 
 def read_connection() -> Connection:
-    """A connection for a lookup outside any transaction. On PostgreSQL it runs in autocommit, which saves
-    the BEGIN and ROLLBACK round trips around one query; SQLite keeps its own transaction handling."""
-    main = engine()
-    if main.dialect.name == "sqlite":
-        return main.connect()
+    """A connection for a one-query lookup outside any transaction, in autocommit: no BEGIN and ROLLBACK
+    around the query (on PostgreSQL two round trips; on SQLite a sixth of a kept page's time)."""
     reader = current_app.extensions.get("lms.engine.autocommit")
     if reader is None:
-        reader = current_app.extensions["lms.engine.autocommit"] = main.execution_options(isolation_level="AUTOCOMMIT")
+        main = engine()
+        # pysqlite already runs without a transaction until _on_begin issues BEGIN; the option skips it.
+        autocommit = {"lms_autocommit": True} if main.dialect.name == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
+        reader = current_app.extensions["lms.engine.autocommit"] = main.execution_options(**autocommit)
     return reader.connect()
 
 

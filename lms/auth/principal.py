@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam
+from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, select
 
 from lms.auth.models import Role, RoleAssignment, User
@@ -72,9 +72,14 @@ class AnonymousPrincipal:
 
 
 def load_principal(session: Session, user_id: int) -> Principal | None:
-    """Load a person and their roles in one round trip (every request does: columns, not ORM instances)."""
-    session.flush()  # a Core query does not autoflush: roles just added in this transaction must count
-    rows = session.connection().execute(_PRINCIPAL, {"user_id": user_id}).all()
+    """Load a person and their roles as this transaction sees them (roles it just added included)."""
+    session.flush()  # a Core query does not autoflush
+    return read_principal(session.connection(), user_id)
+
+
+def read_principal(connection: Connection, user_id: int) -> Principal | None:
+    """Load a person and their roles in one round trip: columns, not ORM instances."""
+    rows = connection.execute(_PRINCIPAL, {"user_id": user_id}).all()
     if not rows:
         return None
     first = rows[0]

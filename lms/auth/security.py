@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms import db
 from lms.auth import throttle
 from lms.auth.cookies import SlidingCookieSessionInterface
-from lms.auth.principal import AnonymousPrincipal, Principal, load_principal  # noqa: F401  (tests import it here)
+from lms.auth.principal import AnonymousPrincipal, Principal, load_principal, read_principal  # noqa: F401  (tests import load_principal here)
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -30,7 +30,14 @@ def _load_user(token: str) -> Principal | None:
     user_id, _, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    principal = load_principal(db.session(), int(user_id))
+    current = g.get("lms_session")
+    if current is not None and current.in_transaction():  # a transaction under way sees its own writes
+        principal = load_principal(current, int(user_id))
+    else:
+        # Otherwise on a connection of its own (the request's transaction has not begun): a page kept for
+        # the person (lms.pages) is then served without an ORM session, which cost more than the page.
+        with db.read_connection() as connection:
+            principal = read_principal(connection, int(user_id))
     # A password change or reset bumps the version, ending every session made with the old one.
     if principal is None or not principal.is_active or principal.session_version != int(version):
         return None

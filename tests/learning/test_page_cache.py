@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from lms import db, pages
@@ -34,6 +35,22 @@ def test_a_revisit_is_served_without_building_the_page_again(session, make_user,
     client = login_as(user)
     first, second = main(client.get("/")), main(client.get("/"))
     assert len(builds) == 1 and first == second and "Starter bundle" in first
+
+
+def test_a_kept_page_costs_one_query_and_no_transaction(session, make_user, login_as):
+    user = make_user()
+    services.assign_new_joiner(session, user, None)
+    client = login_as(user)
+    client.get("/")
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731  (before_cursor_execute's statement)
+    event.listen(db.engine(), "before_cursor_execute", listener)
+    try:
+        assert "Starter bundle" in main(client.get("/"))
+    finally:
+        event.remove(db.engine(), "before_cursor_execute", listener)
+    # Who is signed in, with their learning version: no BEGIN, no COMMIT, nothing of the page's own.
+    assert len(statements) == 1 and statements[0].lstrip().startswith("SELECT users.id")
 
 
 def test_progress_shows_at_once_after_a_step(session, make_user, login_as, principal_of, builds):
