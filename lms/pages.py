@@ -29,7 +29,7 @@ _BUMP = (update(User).where(User.id.in_(bindparam("ids", expanding=True)))
 
 
 class PageStore:
-    """Rendered pages by (person, their learning version, URL); bounded in characters and in age."""
+    """Rendered pages by (person, learning version, session, URL); bounded in characters and in age."""
 
     def __init__(self, max_chars: int, seconds: float, timer: Callable[[], float] = time.monotonic) -> None:
         self._pages: TTLCache = TTLCache(max_chars, seconds, timer=timer, getsizeof=len)

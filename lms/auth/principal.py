@@ -89,8 +89,8 @@ def read_principal(connection: Connection, user_id: int) -> Principal | None:
 
 
 _PRINCIPAL = (
-    select(User.id, User.email, User.name, User.organisation_id, User.session_version, User.is_active, User.learning_version,
-           RoleAssignment.organisation_id.label("role_organisation_id"), RoleAssignment.role)
+    select(User.id, User.email, User.name, User.organisation_id, User.session_version, User.is_active,
+           User.learning_version, RoleAssignment.organisation_id.label("role_organisation_id"), RoleAssignment.role)
     .join(RoleAssignment, RoleAssignment.user_id == User.id, isouter=True)
     .where(User.id == bindparam("user_id"))
 )

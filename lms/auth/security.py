@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms import db
 from lms.auth import throttle
 from lms.auth.cookies import SlidingCookieSessionInterface
-from lms.auth.principal import AnonymousPrincipal, Principal, load_principal, read_principal  # noqa: F401  (tests import load_principal here)
+from lms.auth.principal import AnonymousPrincipal, Principal, load_principal, read_principal  # noqa: F401  (tests import it here)
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
