@@ -1,6 +1,8 @@
 """LRS throughput and query latency under gunicorn: statements/s stored by single-statement POSTs and
 by batches of 100, on an empty store and with 1,000,000 statements stored, and p50/p95 of filtered
-GETs at that size; on SQLite and on PostgreSQL. Prints figures; asserts nothing.
+GETs at that size; on SQLite and on PostgreSQL. Prints figures; asserts nothing. A minimal endpoint that only
+parses, checks and inserts (bench/minimal_lrs.py) is run first on the same database and load, and the LRS's
+write figures are also given as a share of its.
 
     .venv/bin/python bench/xapi.py                       # SQLite, then PostgreSQL if reachable
     .venv/bin/python bench/xapi.py --databases sqlite --rows 200000 --seconds 5
@@ -23,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import minimal_lrs  # noqa: E402
 from bench.common import WRK_SCRIPT, fresh_database, gunicorn  # noqa: E402
 
 SECRET_KEY = "benchmark-secret-key-0123456789abcdef"
@@ -182,12 +185,17 @@ def post_lua(batch: int, seed: int) -> str:
                            modules=MODULES, base=BASE, learners=LEARNERS, bundles=BUNDLES, batch=batch)
 
 
-def writes(base: str, args: argparse.Namespace, label: str) -> None:
+def writes(base: str, args: argparse.Namespace, label: str, ceiling: dict[int, float] | None = None) -> dict[int, float]:
+    """POST single statements, then batches of 100; print statements/s (and the share of ceiling); return them."""
+    stored = {}
     for batch in (1, 100):
         result = run_wrk(base, post_lua(batch, random.randrange(10**6)), connections=args.connections,
                          seconds=args.seconds)
-        print(f"  {label:<16} POST batch of {batch:<4} {result['rps'] * batch:>9,.0f} statements/s"
-              f"   p95 {result['p95_ms']:>7.1f} ms   errors {result['errors']:.0f}", flush=True)
+        stored[batch] = result["rps"] * batch
+        share = f"   {stored[batch] / ceiling[batch]:>4.0%} of minimal" if ceiling else ""
+        print(f"  {label:<16} POST batch of {batch:<4} {stored[batch]:>9,.0f} statements/s"
+              f"   p95 {result['p95_ms']:>7.1f} ms   errors {result['errors']:.0f}{share}", flush=True)
+    return stored
 
 
 def filtered_paths(rng: random.Random, count: int = 200) -> dict[str, list[str]]:
@@ -260,12 +268,15 @@ def bench_database(kind: str, args: argparse.Namespace) -> None:
         workers = args.workers or _default_workers(kind)
         print(f"\n{db_engine_name}: gunicorn {workers} sync workers; wrk {args.connections} connections, "
               f"{args.seconds} s per run; load average {os.getloadavg()[0]:.1f}")
+        minimal_lrs.prepare(url)
+        with gunicorn("bench.minimal_lrs:app", {"DATABASE_URL": url}, workers) as base:
+            ceiling = writes(base, args, "minimal endpoint")
         with gunicorn("lms.app:create_app()", env, workers) as base:
-            writes(base, args, "empty store")
+            writes(base, args, "empty store", ceiling)
         seconds = bulk_load(url, args.rows, client_id, authority)
         print(f"  bulk-loaded {args.rows:,} statements in {seconds:.0f} s")
         with gunicorn("lms.app:create_app()", env, workers) as base:
-            writes(base, args, f"{args.rows:,} stored")
+            writes(base, args, f"{args.rows:,} stored", ceiling)
             reads(base, args)
 
 

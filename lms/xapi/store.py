@@ -1,7 +1,7 @@
 """Storing statements: one lean Core write path for the LRS resource and the platform's own events.
 
 Per batch: one SELECT for reused ids and statement references, one INSERT ... RETURNING for the
-statements, one executemany for their filter keys, and (when forwarding is on) one for the outbox.
+statements and their filter keys (two on SQLite), and (when forwarding is on) one for the outbox.
 """
 
 from __future__ import annotations
@@ -109,12 +109,11 @@ def store(conn: Connection | Callable[[], Connection], statements: list[dict], w
     for item in fresh:
         rows.append((item.statement_id, when, item.statement_id in voided_now and not item.voiding, item.ref_id,
                      item.voiding, writer.client_id, _body(item, stamp)))
-    seqs = sql.insert_statements(rows)
-    for item in fresh:
-        item.seq = seqs[item.statement_id]
     if known or referrers or by_id.keys() & {p.ref_id for p in fresh}:
         _inherit(conn, fresh, known, referrers)
-    sql.insert_keys([(k, item.seq) for item in fresh for k in item.keys])
+    seqs = sql.insert_statements(rows, [(item.statement_id, k) for item in fresh for k in item.keys])
+    for item in fresh:
+        item.seq = seqs[item.statement_id]
     void_targets = [p.ref_id for p in fresh if p.voiding]
     if void_targets:
         sql.void(void_targets)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from lms.xapi import store, values
+from lms.xapi import rawsql, store, values
 from tests.xapi.conftest import new_id, statement
 
 ADA = {"mbox": "mailto:ada@example.org"}
@@ -63,6 +63,17 @@ def test_verb_registration_and_combined_filters(lrs):  # noqa: ANN001
     assert set(ids(lrs.get(registration=registration.upper()))) == {wanted, other_verb}
     assert ids(lrs.get(registration=registration, verb="http://adlnet.gov/expapi/verbs/completed",
                        agent=ADA, activity="https://example.org/activities/one")) == [wanted]
+
+
+def test_a_batch_too_big_for_one_insert_is_stored_in_two_steps_with_the_same_keys(lrs, monkeypatch):  # noqa: ANN001
+    # PostgreSQL stores statements and their keys in one INSERT unless the parameters would pass its limit;
+    # the limit is lowered here so this batch takes the other path (the only path on SQLite).
+    monkeypatch.setattr(rawsql, "_PARAMETERS", 10)
+    registration = new_id()
+    batch = [new_id() for _ in range(3)]
+    lrs.store(*(statement(id=i, context={"registration": registration}) for i in batch))
+    assert set(ids(lrs.get(registration=registration))) == set(batch)
+    assert set(ids(lrs.get(agent=ADA, verb="http://adlnet.gov/expapi/verbs/completed"))) >= set(batch)
 
 
 def test_since_until_and_ascending(lrs, monkeypatch):  # noqa: ANN001
