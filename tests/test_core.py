@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.exc import DBAPIError
@@ -40,6 +42,17 @@ def test_production_refuses_unsafe_settings(tmp_path, overrides, reason):
     config = {"INSTANCE_PATH": str(tmp_path), "ENV": "production", **overrides}
     with pytest.raises(RuntimeError, match=reason):
         create_app(config, plugins=fixture_plugins())
+
+
+@pytest.mark.parametrize(("testing", "frozen"), [(False, True), (True, False)])
+def test_a_serving_app_moves_start_up_objects_out_of_the_collectors_sight(test_config, testing, frozen):
+    before = gc.get_freeze_count()
+    try:
+        app = create_app({**test_config, "TESTING": testing}, plugins=fixture_plugins())
+        app.extensions["lms.engine"].dispose()
+        assert (gc.get_freeze_count() > before) is frozen
+    finally:
+        gc.unfreeze()  # this process goes on building and dropping apps
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
