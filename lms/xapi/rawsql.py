@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import namedtuple
 from datetime import UTC, datetime
 
+import psycopg
 from sqlalchemy import Connection
 
 class Race(Exception):
@@ -99,10 +100,16 @@ class Cursor:
                 self.cursor.executemany(f'INSERT INTO xapi_statement_keys ("key", seq) VALUES ({self.marks(2)})',
                                         [(key, seqs[statement_id]) for statement_id, key in keys])
                 return seqs
-            sql = _INSERT_WITH_KEYS.format(rows=", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows)),
-                                           keys=", ".join(["(%s, %s::bigint)"] * len(keys)))
-            self.cursor.execute(sql, [value for row in rows for value in row] + [v for pair in keys for v in pair])
-            return {statement_id: seq for seq, statement_id in self.cursor.fetchall()}
+            # Numbered placeholders, which psycopg passes through as they are: converting %s in a text this
+            # long (psycopg caches only short ones) cost three times the rest of the call.
+            number = iter(range(1, 7 * len(rows) + 2 * len(keys) + 1))
+            sql = _INSERT_WITH_KEYS.format(
+                rows=", ".join("($%d, $%d, $%d, $%d, $%d, $%d, $%d)" % tuple(next(number) for _ in range(7))
+                               for _ in rows),
+                keys=", ".join("($%d, $%d::bigint)" % (next(number), next(number)) for _ in keys))
+            cursor = psycopg.RawCursor(self.cursor.connection)
+            cursor.execute(sql, [value for row in rows for value in row] + [v for pair in keys for v in pair])
+            return {statement_id: seq for seq, statement_id in cursor.fetchall()}
         except self.dbapi.Error as exc:
             # A unique id stored meanwhile, or (PostgreSQL) a deadlock or serialization failure.
             if isinstance(exc, self.dbapi.IntegrityError) or getattr(exc, "sqlstate", None) in ("40P01", "40001"):
