@@ -7,9 +7,10 @@ statements and their filter keys (two on SQLite), and (when forwarding is on) on
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -62,8 +63,8 @@ def notifier(hooks, session) -> Callable[[dict], None] | None:  # noqa: ANN001
     return lambda statement: hook(session=session() if callable(session) else session, statement=statement)
 
 
-def dumps(statement: dict) -> str:
-    return json.dumps(statement, separators=(",", ":"), ensure_ascii=False)
+# One encoder for every statement: json.dumps with options builds a new one per call.
+dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def store(conn: Connection | Callable[[], Connection], statements: list[dict], writer: Writer, *,
@@ -148,9 +149,10 @@ def _body(item: _Pending, stamp: str) -> str:
 
 def _prepare(statements: list[dict], writer: Writer, version: str, path: str) -> tuple[list[_Pending], dict]:
     pending, by_id = [], {}
+    new_ids = _new_ids(sum(1 for statement in statements if not statement.get("id")))
     for index, statement in enumerate(statements):
         given = statement.get("id")
-        statement_id = given.lower() if given else str(uuid.uuid4())
+        statement_id = given.lower() if given else next(new_ids)
         statement["id"] = given or statement_id
         normalise_context_activities(statement)
         statement["authority"] = writer.authority
@@ -165,6 +167,13 @@ def _prepare(statements: list[dict], writer: Writer, version: str, path: str) ->
         by_id[statement_id] = item
         pending.append(item)
     return pending, by_id
+
+
+def _new_ids(count: int) -> Iterator[str]:
+    """count random (version 4) UUIDs from one read of the system's randomness, not one read each as
+    uuid.uuid4 makes: in a batch of 100 those reads took a tenth of the request's time."""
+    randomness = os.urandom(16 * count)
+    return (str(uuid.UUID(bytes=randomness[i:i + 16], version=4)) for i in range(0, 16 * count, 16))
 
 
 def _inherit(conn: Connection, fresh: list[_Pending], known: dict, referrers: list) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from lms.xapi.validation import VOIDED
 from tests.xapi.conftest import new_id, statement
 
@@ -21,6 +23,16 @@ def test_post_stores_and_completes_the_statement(lrs):  # noqa: ANN001
     assert stored["stored"].endswith("Z")
     assert stored["authority"] == {"objectType": "Agent", "name": "Test tool",
                                    "account": {"homePage": "https://lms.example.org", "name": lrs.key}}
+
+
+def test_statements_without_ids_get_distinct_random_uuids_in_a_batch(lrs):  # noqa: ANN001
+    given = new_id()
+    ids = lrs.store(statement(), statement(id=given), statement(), statement())
+    assert ids[1] == given
+    named = [ids[0], *ids[2:]]
+    assert len(set(named)) == 3
+    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 4 for i in named)
+    assert {s["id"] for s in lrs.get().get_json()["statements"]} == set(ids)
 
 
 def test_authority_sent_by_the_client_is_replaced(lrs):  # noqa: ANN001
