@@ -11,9 +11,11 @@ happen while the writer holds the database's one write lock, so every other writ
 - The commit that takes the write-ahead log past 1000 pages runs a checkpoint: it copies the log
   into the database and fsyncs it, tens of milliseconds inside the lock. The LRS writes through an
   engine of its own whose connections never checkpoint on commit; instead, every
-  ``CHECKPOINT_EVERY`` commits a process starts a PASSIVE checkpoint in a thread of its own (the
-  sqlite3 module releases the GIL), which needs no write lock, so requests and other writers carry
-  on meanwhile. (The main app's connections keep SQLite's default.)
+  ``CHECKPOINT_EVERY`` commits (fewer when commits are large) a process starts a PASSIVE checkpoint
+  in a thread of its own (the sqlite3 module releases the GIL), which needs no write lock, so requests
+  and other writers carry on meanwhile; then, with the LRS's writers held off for the short rest, a
+  RESTART checkpoint, so the log starts again from its beginning. (The main app's connections keep
+  SQLite's default.)
 """
 
 from __future__ import annotations
@@ -30,9 +32,16 @@ from lms.db import make_engine
 
 log = logging.getLogger(__name__)
 # A statement's commit writes some ten log pages; the longer the interval, the more of them are
-# the same page written again, which a checkpoint copies only once.
+# the same page written again, which a checkpoint copies only once. Batches write far more pages per
+# commit, so the interval shrinks until a checkpoint finds about LOG_PAGES in the log (disk kept bounded).
 CHECKPOINT_EVERY = 500
+LOG_PAGES = 50_000
 MMAP_BYTES = 1 << 30
+
+
+def _next_interval(every: int, log_pages: int) -> int:
+    """Commits until the next checkpoint, scaled so the log holds about LOG_PAGES when it runs."""
+    return max(10, min(CHECKPOINT_EVERY, every * LOG_PAGES // max(log_pages, 1)))
 
 
 class SqliteWriters:
@@ -41,7 +50,8 @@ class SqliteWriters:
     def __init__(self, main: Engine):
         self.database = main.url.database
         self.lock_path = main.url.database + "-lrs-writers.lock"
-        self._commits = 0
+        self._commits = 0  # since the last checkpoint began
+        self.every = 10  # grows once the first checkpoint shows how much a commit writes
         self._checkpointing = threading.Lock()
         self.engine = make_engine(main.url.render_as_string(hide_password=False)).execution_options(
             sqlite_immediate=True)
@@ -76,13 +86,25 @@ class SqliteWriters:
     def after_release(self, conn: Connection) -> None:
         """Now and then, start a checkpoint beside the requests (one at a time per process)."""
         self._commits += 1
-        if self._commits % CHECKPOINT_EVERY == 0 and self._checkpointing.acquire(blocking=False):
+        if self._commits >= self.every and self._checkpointing.acquire(blocking=False):
+            self._commits = 0
             threading.Thread(target=self._checkpoint, name="sqlite-checkpoint", daemon=True).start()
 
     def _checkpoint(self) -> None:
         try:
             with sqlite3.connect(self.database, timeout=30, isolation_level=None) as raw:
-                raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                _busy, log_pages, _copied = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                self.every = _next_interval(self.every, log_pages)
+                # Writers append while that runs, so it never catches up with the end of the log, and only
+                # a log copied to its end starts again from the beginning: it grew by gigabytes, and
+                # every page read searched one more index block of it per 4,096 pages written. With the
+                # writers held off, copying what they added meanwhile is short; the next write then
+                # restarts the log.
+                self.acquire()
+                try:
+                    raw.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+                finally:
+                    self.release()
             raw.close()
         except sqlite3.Error:  # the next one will try again; the log only grows meanwhile
             log.exception("SQLite checkpoint failed")

@@ -1,0 +1,86 @@
+"""SQLite LRS writers: checkpoints sized to what commits write, and a log that starts again from its beginning."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from lms.db import make_engine
+from lms.xapi import sqlite_writes
+from lms.xapi.sqlite_writes import CHECKPOINT_EVERY, LOG_PAGES, SqliteWriters
+
+
+@pytest.fixture
+def writers(tmp_path):  # noqa: ANN001, ANN201
+    main = make_engine(f"sqlite:///{tmp_path / 'lrs.sqlite3'}")
+    with main.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)"))
+    yield SqliteWriters(main)
+    main.dispose()
+
+
+def write(writers: SqliteWriters, rows: int = 20) -> None:
+    """One LRS-style write: take the turn, insert, commit, give the turn back."""
+    writers.acquire()
+    try:
+        with writers.engine.begin() as conn:
+            conn.execute(text("INSERT INTO t (body) VALUES (:body)"), [{"body": "x" * 3000}] * rows)
+    finally:
+        writers.release()
+
+
+def log_pages(writers: SqliteWriters) -> int:
+    raw = sqlite3.connect(writers.database, isolation_level=None)
+    try:
+        return raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize(("every", "log_pages", "expected"), [
+    (500, LOG_PAGES * 10, 50),  # batches: ten times the wanted log, so a tenth of the commits
+    (50, LOG_PAGES * 1000, 10),  # never below ten commits
+    (10, LOG_PAGES // 100, CHECKPOINT_EVERY),  # small commits: back up to the longest interval
+    (100, 0, CHECKPOINT_EVERY),  # an empty log
+])
+def test_the_interval_follows_what_the_log_held(every, log_pages, expected):
+    assert sqlite_writes._next_interval(every, log_pages) == expected
+
+
+def test_a_checkpoint_copies_the_whole_log_holding_the_writers_off_for_the_last_step(writers, monkeypatch):
+    for _ in range(5):
+        write(writers)
+    # A request reading an older snapshot keeps the unlocked first step from copying what a writer adds meanwhile,
+    # as writers appending during that step do under load; it has finished by the locked step.
+    reader = sqlite3.connect(writers.database, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM t").fetchone()
+    write(writers)
+    interval = sqlite_writes._next_interval
+    monkeypatch.setattr(sqlite_writes, "_next_interval", lambda *a: (reader.execute("COMMIT"), interval(*a))[1])
+    turns = []
+    acquire, release = writers.acquire, writers.release
+    monkeypatch.setattr(writers, "acquire", lambda: (turns.append("acquire"), acquire())[1])
+    monkeypatch.setattr(writers, "release", lambda: (turns.append("release"), release())[1])
+    writers._checkpointing.acquire()  # as after_release does before starting the thread
+    writers._checkpoint()
+    reader.close()
+    assert turns == ["acquire", "release"]
+    write(writers, rows=1)
+    assert log_pages(writers) < 10  # the log started again, not appended after the earlier hundreds of pages
+
+
+def test_commits_start_a_checkpoint_once_the_interval_is_reached(writers, monkeypatch):
+    started = threading.Event()
+    monkeypatch.setattr(writers, "_checkpoint", lambda: (started.set(), writers._checkpointing.release()))
+    writers.every = 3
+    with writers.engine.connect() as conn:
+        writers.after_release(conn)
+        writers.after_release(conn)
+        assert not started.is_set()
+        writers.after_release(conn)
+    assert started.wait(timeout=10)
+    assert writers._commits == 0
