@@ -117,14 +117,18 @@ def main() -> None:
         print(f"{'page':<22}{'requests/s':>12}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
         with gunicorn("bench.hello:app", {}, args.workers) as base:
             _report("hello world (Flask)", wrk(base + "/", connections=args.connections, seconds=args.seconds, headers={}))
-        with gunicorn("lms.app:create_app()", env, args.workers) as base:
-            with app.app_context():
-                lesson = lesson_url(base, session_cookie(app, 1), app)
-            for name, page in (("dashboard", base + "/"), ("lesson page", lesson)):
-                # Signed afresh for each run, as a browser's is: the server re-signs a cookie once a minute.
+        # Each worker keeps a learner's rendered pages until their learning changes (lms.pages): a revisit is
+        # served from there. The second server keeps nothing, so every request renders: a first visit's cost.
+        for kept, extra in (("", {}), (", rendered", {"LMS_PAGE_CACHE_MB": "0"})):
+            with gunicorn("lms.app:create_app()", {**env, **extra}, args.workers) as base:
                 with app.app_context():
-                    headers = {"Cookie": f"session={session_cookie(app, 1)}"}
-                _report(name, wrk(page, connections=args.connections, seconds=args.seconds, headers=headers))
+                    lesson = lesson_url(base, session_cookie(app, 1), app)
+                for name, page in (("dashboard", base + "/"), ("lesson page", lesson)):
+                    # Signed afresh for each run, as a browser's is: the server re-signs a cookie once a minute.
+                    with app.app_context():
+                        headers = {"Cookie": f"session={session_cookie(app, 1)}"}
+                    _report(name + kept, wrk(page, connections=args.connections, seconds=args.seconds,
+                                             headers=headers))
 
 
 def _report(name: str, result: dict[str, float]) -> None:
