@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # commit, so the interval shrinks until a checkpoint finds about LOG_PAGES in the log (disk kept bounded).
 CHECKPOINT_EVERY = 500
 LOG_PAGES = 50_000
+RESTART_WAIT_MS = 200
 MMAP_BYTES = 1 << 30
 
 
@@ -100,6 +101,9 @@ class SqliteWriters:
                 # every page read searched one more index block of it per 4,096 pages written. With the
                 # writers held off, copying what they added meanwhile is short; the next write then
                 # restarts the log.
+                # RESTART also waits for readers of the log; a long one (an export) must not hold the
+                # writers off, so it waits briefly and, if still busy, leaves the restart to the next time.
+                raw.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
                 self.acquire()
                 try:
                     raw.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()

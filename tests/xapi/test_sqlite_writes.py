@@ -84,3 +84,21 @@ def test_commits_start_a_checkpoint_once_the_interval_is_reached(writers, monkey
         writers.after_release(conn)
     assert started.wait(timeout=10)
     assert writers._commits == 0
+
+
+def test_a_long_reader_holds_the_writers_off_only_briefly(writers):
+    for _ in range(3):
+        write(writers)
+    reader = sqlite3.connect(writers.database, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM t").fetchone()
+    write(writers)  # the reader's snapshot predates this, so the log cannot be copied to its end
+    try:
+        writers._checkpointing.acquire()
+        finished = threading.Event()
+        threading.Thread(target=lambda: (writers._checkpoint(), finished.set()), daemon=True).start()
+        # RESTART gives up after RESTART_WAIT_MS (not the 30 s connection timeout) and lets the writers go.
+        assert finished.wait(timeout=5)
+        write(writers, rows=1)
+    finally:
+        reader.close()
