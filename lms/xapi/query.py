@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, Select, and_, exists, select, text, tuple_, union
+from sqlalchemy import BigInteger, Connection, Row, Select, and_, bindparam, exists, select, text, tuple_, union
 
 from lms.db import utcnow
 from lms.xapi import keys, values
@@ -62,6 +62,20 @@ class Filters:
 _SELECTIVITY = (keys.REGISTRATION, keys.ACTIVITY, keys.AGENT, keys.VERB)
 
 
+def _keys_in_sql(groups: list[list[int]]) -> list[list]:
+    """With two filters or more, the filter keys written into the SQL rather than sent as parameters.
+
+    How many statements a key matches ranges from a few (an agent) to a twelfth of the store (a verb), and
+    which filter drives the scan must follow that. PostgreSQL switches a statement psycopg has prepared to one
+    generic plan, which for agent and verb drove the scan from the verb and read its whole range (16 ms at a
+    million stored, not 5). With one filter there is one sensible plan, and the prepared statement saves its
+    planning. The keys are integers computed here, never text from the request.
+    """
+    if len(groups) < 2:
+        return groups
+    return [[bindparam(None, key, type_=BigInteger, literal_execute=True) for key in group] for group in groups]
+
+
 def _key_groups(facts: list) -> list[list[int]]:
     """Each filter as the keys that satisfy it: the direct key, plus the related one when asked."""
     groups = []
@@ -87,7 +101,7 @@ def page(conn: Connection, filters: Filters, limit: int, client_id: int | None =
 
 def page_query(filters: Filters, limit: int, client_id: int | None = None) -> Select:
     """The query for one page, with one row more than the page holds (which says there is a next page)."""
-    groups = _key_groups(filters.facts)
+    groups = _keys_in_sql(_key_groups(filters.facts))
     descending = not filters.ascending
 
     def after(seq_col) -> list:  # noqa: ANN001

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from lms.xapi import rawsql, store, values
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from lms.xapi import keys, rawsql, store, values
 from tests.xapi.conftest import new_id, statement
 
 ADA = {"mbox": "mailto:ada@example.org"}
@@ -74,6 +77,28 @@ def test_a_batch_too_big_for_one_insert_is_stored_in_two_steps_with_the_same_key
     lrs.store(*(statement(id=i, context={"registration": registration}) for i in batch))
     assert set(ids(lrs.get(registration=registration))) == set(batch)
     assert set(ids(lrs.get(agent=ADA, verb="http://adlnet.gov/expapi/verbs/completed"))) >= set(batch)
+
+
+def test_combined_filter_keys_are_written_into_the_sql_so_the_plan_knows_them(lrs):  # noqa: ANN001
+    # A generic plan (PostgreSQL, once a statement is prepared) cannot tell an agent's few statements from a
+    # verb's many, and scanned the verb's whole range.
+    executed = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        executed.append(statement)
+
+    (wanted,) = lrs.store(statement())
+    event.listen(Engine, "before_cursor_execute", capture)
+    try:
+        assert ids(lrs.get(agent=ADA, verb="http://adlnet.gov/expapi/verbs/completed")) == [wanted]
+        assert ids(lrs.get(agent=ADA)) == [wanted]
+    finally:
+        event.remove(Engine, "before_cursor_execute", capture)
+    combined, single = [sql for sql in executed if "xapi_statement_keys" in sql]
+    agent_key = str(keys.key(keys.AGENT, keys.ifi(ADA)))
+    assert agent_key in combined
+    assert str(keys.key(keys.VERB, "http://adlnet.gov/expapi/verbs/completed")) in combined
+    assert agent_key not in single  # one filter has one sensible plan: a parameter keeps it prepared
 
 
 def test_since_until_and_ascending(lrs, monkeypatch):  # noqa: ANN001
