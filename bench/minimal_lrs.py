@@ -11,23 +11,19 @@ import os
 import uuid
 
 from flask import Flask, Response, request
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import text
+
+from lms.db import make_engine
 
 TABLE = "bench_minimal_statements"
 app = Flask(__name__)
-engine = create_engine(os.environ.get("DATABASE_URL", "sqlite://"))
-
-if engine.dialect.name == "sqlite":
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
-        # The LRS's own settings, so the two pay for the same durability.
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
-            dbapi_conn.execute(f"PRAGMA {pragma}")
+# The project's engine, so the two pay for the same connection settings and durability.
+engine = make_engine(os.environ.get("DATABASE_URL", "sqlite://"))
 
 
 def prepare(url: str) -> None:
     """Create the endpoint's table (once, before the workers start)."""
-    with create_engine(url).begin() as conn:
+    with make_engine(url).begin() as conn:
         conn.execute(text(f"CREATE TABLE IF NOT EXISTS {TABLE} (id VARCHAR(36) PRIMARY KEY, body TEXT NOT NULL)"))
 
 
