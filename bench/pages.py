@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import secrets
 import sys
@@ -16,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_login.utils import _create_identifier  # noqa: E402
 
-from bench.common import fresh_database, gunicorn, wrk  # noqa: E402
+from bench.common import default_workers, fresh_database, gunicorn, wrk  # noqa: E402
 from lms import db, schema  # noqa: E402
 from lms.app import create_app  # noqa: E402
 from lms.auth.models import RoleAssignment, User  # noqa: E402
@@ -101,8 +100,10 @@ def main() -> None:
     parser.add_argument("--progress", type=int, default=1_000_000)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2)
+    parser.add_argument("--workers", type=int, default=0,
+                        help="gunicorn sync workers (default: one per core on SQLite, two per core on PostgreSQL)")
     args = parser.parse_args()
+    args.workers = args.workers or default_workers("postgresql" if args.database else "sqlite")
 
     with fresh_database(args.database, "pages") as (url, folder):
         env = {"LMS_INSTANCE_PATH": str(folder), "DATABASE_URL": url, "LMS_SECRET_KEY": SECRET}

@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import minimal_lrs  # noqa: E402
-from bench.common import WRK_SCRIPT, fresh_database, gunicorn  # noqa: E402
+from bench.common import WRK_SCRIPT, default_workers, fresh_database, gunicorn  # noqa: E402
 
 SECRET_KEY = "benchmark-secret-key-0123456789abcdef"
 KEY, SECRET = "bench", "bench-secret"
@@ -236,16 +236,6 @@ def reads(base: str, args: argparse.Namespace) -> None:
 
 
 # ---------------------------------------------------------------- one database
-def _default_workers(kind: str) -> int:
-    """SQLite: one per core; a writer holding its write lock is then rarely preempted by another worker, which
-    on 2 cores took single-statement POSTs from about 780/s (one per core) down to about 500/s (two per core).
-    PostgreSQL takes concurrent writers, and a worker waiting on a commit leaves its core to another: two per
-    core (as the README's deployment runs) stored 35 % more single statements/s than one per core, three per core less."""
-    cores = os.cpu_count() or 1
-    return cores if kind == "sqlite" else 2 * cores
-
-
-
 
 def bench_database(kind: str, args: argparse.Namespace) -> None:
     from lms import db, schema
@@ -265,7 +255,7 @@ def bench_database(kind: str, args: argparse.Namespace) -> None:
                          "account": {"homePage": app.config["XAPI_HOMEPAGE"], "name": KEY}}
         db_engine_name = "SQLite" if kind == "sqlite" else "PostgreSQL"
         env = {"LMS_INSTANCE_PATH": str(folder), "DATABASE_URL": url, "LMS_SECRET_KEY": SECRET_KEY}
-        workers = args.workers or _default_workers(kind)
+        workers = args.workers or default_workers(kind)
         print(f"\n{db_engine_name}: gunicorn {workers} sync workers; wrk {args.connections} connections, "
               f"{args.seconds} s per run; load average {os.getloadavg()[0]:.1f}")
         minimal_lrs.prepare(url)
