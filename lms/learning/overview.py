@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import Row, bindparam
 from sqlmodel import Session, col, select
 
 from lms.auth.models import User
@@ -46,7 +46,7 @@ class Progress:
 
 @dataclass(frozen=True)
 class DashboardItem:
-    enrolment: Enrolment
+    enrolment: Row  # an enrolments row, read as columns: the page only shows it
     bundle: Bundle
     progress: Progress
     next_module: Module | None
@@ -74,15 +74,18 @@ def _sort_key(due: DueStatus, due_at: datetime | None, enrolled_at: datetime) ->
     return (_URGENCY[due], due_at.timestamp() if due_at else 0.0, enrolled_at.timestamp())
 
 
-# Built once: every dashboard visit runs it.
-_CURRENT_ENROLMENTS = select(Enrolment).where(Enrolment.user_id == bindparam("user_id"),
-                                              Enrolment.status != EnrolmentStatus.WITHDRAWN)
+# Built once: every dashboard visit runs it. Columns, not ORM instances: loading entities into the
+# session cost a third of the dashboard's queries, and the page changes none of them.
+_ENROLMENTS = Enrolment.__table__
+_CURRENT_ENROLMENTS = select(_ENROLMENTS).where(_ENROLMENTS.c.user_id == bindparam("user_id"),
+                                                _ENROLMENTS.c.status != EnrolmentStatus.WITHDRAWN)
 
 
 def dashboard(session: Session, user_id: int, now: datetime, *, soon: int | None = None) -> Dashboard:
     """A person's enrolments with progress, the next module to do and due status: two queries."""
     content, soon = catalog(), soon_days() if soon is None else soon
-    enrolments = session.exec(_CURRENT_ENROLMENTS, params={"user_id": user_id}).all()
+    session.flush()  # a Core query does not autoflush
+    enrolments = session.connection().execute(_CURRENT_ENROLMENTS, {"user_id": user_id}).all()
     done = done_modules(session, user_id) if enrolments else set()
     items = []
     for enrolment in enrolments:
