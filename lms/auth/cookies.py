@@ -1,7 +1,9 @@
-"""The signed cookie session, with a sliding lifetime that re-signs the cookie once a minute, not on every request."""
+"""The signed cookie session: a sliding lifetime that re-signs the cookie once a minute, not on every request,
+and a cookie checked once per process until it is re-signed."""
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 
 from flask import Flask, Request
@@ -10,6 +12,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 # A permanent session lasts PERMANENT_SESSION_LIFETIME after the last visit, give or take this much.
 REFRESH_SECONDS = 60
+# Cookies remembered as verified per process; a browser's cookie changes once a minute, so this is ample.
+VERIFIED_LIMIT = 4096
+_SCALARS = (str, int, float, bool, type(None))
 
 
 class SlidingCookieSessionInterface(SecureCookieSessionInterface):
@@ -21,6 +26,9 @@ class SlidingCookieSessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._serializers: dict[tuple, URLSafeTimedSerializer] = {}
+        # (serializer, cookie) -> (data, signed_at): a cookie is the same text on every request until it is
+        # re-signed, and checking its signature and decoding it again cost a tenth of a kept page.
+        self._verified: dict[tuple[URLSafeTimedSerializer, str], tuple[dict, datetime]] = {}
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         if not app.secret_key:
@@ -38,12 +46,21 @@ class SlidingCookieSessionInterface(SecureCookieSessionInterface):
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
-        try:
-            data, signed_at = serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()),
-                                               return_timestamp=True)
-        except BadSignature:
-            return self.session_class()
-        session = self.session_class(data)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        known = self._verified.get((serializer, value))
+        if known is not None and (datetime.now(UTC) - known[1]).total_seconds() <= max_age:
+            data, signed_at = known
+        else:
+            try:
+                data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return self.session_class()
+            if len(self._verified) >= VERIFIED_LIMIT:
+                self._verified.clear()
+            self._verified[serializer, value] = (data, signed_at)
+        # A request may change its session (flashed messages are a list): never the remembered copy.
+        fresh = dict(data) if all(type(v) in _SCALARS for v in data.values()) else copy.deepcopy(data)
+        session = self.session_class(fresh)
         session.signed_at = signed_at
         return session
 

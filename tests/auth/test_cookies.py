@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from itsdangerous import TimestampSigner
@@ -64,3 +65,50 @@ def test_a_changed_session_is_sent_however_fresh_its_cookie(signed_in):
     response = signed_in.post("/sign-out", data={})  # signing out replaces the session with a farewell message
     assert response.headers["Set-Cookie"].startswith("session=")
     assert signed_in.get("/account").status_code == 302
+
+
+def _count_checks(app, monkeypatch) -> list:  # noqa: ANN001
+    """Count the cookie signature checks the app's serializer makes from now on."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    checks, real = [], serializer.loads
+    monkeypatch.setattr(serializer, "loads", lambda *a, **k: checks.append(1) or real(*a, **k))
+    return checks
+
+
+def test_a_cookie_is_checked_once_until_it_is_re_signed(app, signed_in, monkeypatch):
+    _sign_cookie_seconds_ago(app, signed_in, monkeypatch, 10)
+    checks = _count_checks(app, monkeypatch)
+    for _ in range(3):
+        assert signed_in.get("/account").status_code == 200
+    assert len(checks) == 1
+
+
+def test_a_remembered_cookie_still_ends_with_the_session_lifetime(app, signed_in, monkeypatch):
+    _sign_cookie_seconds_ago(app, signed_in, monkeypatch, 30)
+    assert signed_in.get("/account").status_code == 200  # checked and remembered
+    app.permanent_session_lifetime = timedelta(seconds=20)  # the same cookie is now past the lifetime
+    response = signed_in.get("/account")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_tampered_cookie_is_refused_even_beside_a_remembered_one(app, signed_in):
+    value = signed_in.get_cookie("session", domain=DOMAIN).value
+    assert signed_in.get("/account").status_code == 200
+    signed_in.set_cookie("session", value[:-2] + ("AA" if not value.endswith("AA") else "BB"), domain=DOMAIN)
+    response = signed_in.get("/account")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_request_changing_its_session_leaves_the_remembered_cookie_as_it_was(app):
+    value = app.session_interface.get_signing_serializer(app).dumps({"_flashes": [["info", "Welcome"]], "n": 1})
+    interface = app.session_interface
+
+    def opened():  # noqa: ANN202
+        with app.test_request_context(headers={"Cookie": f"session={value}"}) as context:
+            return interface.open_session(app, context.request)
+
+    first = opened()
+    first["_flashes"].append(["info", "Another"])
+    first["n"] = 2
+    again = opened()
+    assert again["_flashes"] == [["info", "Welcome"]] and again["n"] == 1
