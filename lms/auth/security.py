@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import db
-from lms.auth import throttle
+from lms.auth import csrf_tokens, throttle
 from lms.auth.cookies import SlidingCookieSessionInterface
 from lms.auth.principal import AnonymousPrincipal, Principal, load_principal, read_principal  # noqa: F401  (tests import it here)
 
@@ -73,6 +73,7 @@ def configure_security(app: Flask) -> None:
     app.session_interface = SlidingCookieSessionInterface()
     trust_proxies(app)
     csrf.init_app(app)
+    csrf_tokens.init_app(app)
     throttle.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"

@@ -1,0 +1,66 @@
+"""A session's signed CSRF token, reused for a minute instead of signed afresh on every page.
+
+Flask-WTF signs the session's CSRF secret with a timestamp whenever a request first needs a token (every
+page with a form or the sign-out button): a tenth of a kept page's time here. A token stays valid for
+WTF_CSRF_TIME_LIMIT (an hour), so one signed up to a minute ago serves as well. The token is only ever
+reused for the session secret and signing key it was made from.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from flask import Flask, Response, current_app, g, session
+
+REUSE_SECONDS = 60
+LIMIT = 4096  # sessions remembered per process
+FIELD = "csrf_token"  # Flask-WTF's default WTF_CSRF_FIELD_NAME: the session key and the attribute of g
+
+
+class RecentTokens:
+    """Signed tokens by (signing key, session secret), with the time each was made."""
+
+    def __init__(self, seconds: float = REUSE_SECONDS, timer: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.timer = timer
+        self._tokens: dict[tuple, tuple[str, float]] = {}
+
+    def get(self, key: tuple) -> str | None:
+        known = self._tokens.get(key)
+        return known[0] if known is not None and self.timer() - known[1] < self.seconds else None
+
+    def keep(self, key: tuple, token: str) -> None:
+        if key in self._tokens and self.get(key) == token:
+            return
+        if len(self._tokens) >= LIMIT:
+            self._tokens.clear()
+        self._tokens[key] = (token, self.timer())
+
+
+def init_app(app: Flask) -> None:
+    tokens = app.extensions["lms.csrf_tokens"] = RecentTokens()
+
+    def key() -> tuple | None:
+        secret = session.get(FIELD)
+        if not isinstance(secret, str):
+            return None
+        return current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, secret
+
+    @app.before_request
+    def _reuse() -> None:
+        found = g.lms_csrf_key = key()
+        token = tokens.get(found) if found else None
+        g.pop(FIELD, None)  # a token left from an earlier request in the same app context (tests) is not this one's
+        if token is not None:
+            setattr(g, FIELD, token)  # Flask-WTF's generate_csrf returns this instead of signing again
+
+    @app.after_request
+    def _remember(response: Response) -> Response:
+        token = g.get(FIELD)
+        found = key() if token else None
+        # Not when the session's secret was made or replaced during the request (signing in starts a new
+        # session): the token in g may then belong to the secret before.
+        if found and found == g.get("lms_csrf_key"):
+            tokens.keep(found, token)
+        return response
