@@ -1,7 +1,7 @@
 """A session's signed CSRF token, reused for a minute instead of signed afresh on every page.
 
 Flask-WTF signs the session's CSRF secret with a timestamp whenever a request first needs a token (every
-page with a form or the sign-out button): a tenth of a kept page's time here. A token stays valid for
+page with a form or the sign-out button): about 4 % of a rendered dashboard's time here. A token stays valid for
 WTF_CSRF_TIME_LIMIT (an hour), so one signed up to a minute ago serves as well. The token is only ever
 reused for the session secret and signing key it was made from.
 """
@@ -31,8 +31,8 @@ class RecentTokens:
         return known[0] if known is not None and self.timer() - known[1] < self.seconds else None
 
     def keep(self, key: tuple, token: str) -> None:
-        if key in self._tokens and self.get(key) == token:
-            return
+        if self.get(key) == token:
+            return  # reused, not new: keeping its time makes sure it is not handed out once a minute old
         if len(self._tokens) >= LIMIT:
             self._tokens.clear()
         self._tokens[key] = (token, self.timer())

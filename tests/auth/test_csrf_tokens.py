@@ -82,3 +82,13 @@ def test_a_token_is_signed_afresh_after_a_minute():
     assert tokens.get(("key", "other secret")) is None and tokens.get(("other key", "secret")) is None
     now[0] += REUSE_SECONDS
     assert tokens.get(("key", "secret")) is None
+
+
+def test_reusing_a_token_does_not_extend_its_minute():
+    now = [1000.0]
+    tokens = RecentTokens(timer=lambda: now[0])
+    tokens.keep(("key", "secret"), "signed-token")
+    now[0] += REUSE_SECONDS - 1
+    tokens.keep(("key", "secret"), "signed-token")  # served again, as every page within the minute does
+    now[0] += 1
+    assert tokens.get(("key", "secret")) is None
