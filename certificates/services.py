@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from certificates import codes
 from certificates.models import Certificate, CertificateStatus
 from lms.api import Conflict, DomainError, Forbidden, NotFound, audit, touch_people, utcnow
-from lms.api import Enrolment, Principal, Role, User
+from lms.api import Enrolment, PlainQuery, Principal, Role, User
 
 VerifyUrl = Callable[[str], str]  # canonical code -> the address the QR code and the page print
 REASON_MAX = 500
@@ -172,14 +172,14 @@ def held_by(session: Session, user_id: int) -> list[Certificate]:
                              .order_by(col(Certificate.issued_at).desc(), col(Certificate.id).desc())).all())
 
 
-# The dashboard asks on every visit: one counting query, built once.
-_CURRENT_COUNT = (select(func.count()).select_from(Certificate)
-                  .where(Certificate.user_id == bindparam("user_id"), col(Certificate.superseded_at).is_(None)))
+# The dashboard asks on every visit: one counting query, built once and run on the DBAPI cursor.
+_CURRENT_COUNT = PlainQuery(select(func.count()).select_from(Certificate)
+                            .where(Certificate.user_id == bindparam("user_id"), col(Certificate.superseded_at).is_(None)))
 
 
 def current_count(session: Session, user_id: int) -> int:
     """How many certificates a person holds that have not been replaced by a re-issue."""
-    return session.connection().execute(_CURRENT_COUNT, {"user_id": user_id}).scalar_one()
+    return _CURRENT_COUNT.scalars(session.connection(), user_id=user_id)[0]
 
 
 def for_organisation(session: Session, organisation_id: int) -> list[Certificate]:

@@ -22,6 +22,7 @@ from lms.learning.gates import Credential  # noqa: E402
 from lms.learning.models import Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus  # noqa: E402
 from lms.orgs.models import Organisation  # noqa: E402
 from lms.pages import touch_people  # noqa: E402  (after a Core UPDATE of rows shown on a person's pages)
+from lms.plain_query import PlainQuery  # noqa: E402  (a hot read run on the DBAPI cursor)
 from lms.web import NavItem, register_navigation  # noqa: E402
 from lms.xapi import platform as statements  # noqa: E402  (the platform's own xAPI statement builders)
 

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, select
 
 from lms.auth.models import Role, RoleAssignment, User
+from lms.plain_query import PlainQuery
 
 
 @dataclass(frozen=True)
@@ -78,19 +79,19 @@ def load_principal(session: Session, user_id: int) -> Principal | None:
 
 
 def read_principal(connection: Connection, user_id: int) -> Principal | None:
-    """Load a person and their roles in one round trip: columns, not ORM instances."""
-    rows = connection.execute(_PRINCIPAL, {"user_id": user_id}).all()
+    """Load a person and their roles in one round trip: every request makes it, so on the DBAPI cursor."""
+    rows = _PRINCIPAL.rows(connection, user_id=user_id)
     if not rows:
         return None
-    first = rows[0]
-    roles = frozenset((row.role_organisation_id, row.role) for row in rows if row.role is not None)
-    return Principal(first.id, first.email, first.name, first.organisation_id, first.session_version, roles,
-                     first.is_active, first.learning_version)
+    person_id, email, name, organisation_id, session_version, is_active, learning_version = rows[0][:7]
+    roles = frozenset((row[7], row[8]) for row in rows if row[8] is not None)
+    return Principal(person_id, email, name, organisation_id, session_version, roles, bool(is_active),
+                     learning_version)
 
 
-_PRINCIPAL = (
+_PRINCIPAL = PlainQuery(
     select(User.id, User.email, User.name, User.organisation_id, User.session_version, User.is_active,
-           User.learning_version, RoleAssignment.organisation_id.label("role_organisation_id"), RoleAssignment.role)
+           User.learning_version, RoleAssignment.organisation_id, RoleAssignment.role)
     .join(RoleAssignment, RoleAssignment.user_id == User.id, isouter=True)
     .where(User.id == bindparam("user_id"))
 )

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from lms.auth.models import User
@@ -15,6 +15,7 @@ from lms.catalog.registry import Bundle, Catalog, Module
 from lms.errors import Forbidden, NotFound
 from lms.learning.completion import module_order, open_modules
 from lms.learning.models import Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus
+from lms.plain_query import PlainQuery
 
 DONE = (ProgressStatus.COMPLETED, ProgressStatus.WAIVED)
 
@@ -48,15 +49,15 @@ def lock_person(session: Session, user_id: int) -> None:
     session.exec(select(User.id).where(User.id == user_id).with_for_update()).first()
 
 
-# Built once: every dashboard visit and every completion check runs it.
-_DONE_MODULES = select(ModuleProgress.module_id).where(ModuleProgress.user_id == bindparam("user_id"),
-                                                       col(ModuleProgress.status).in_(DONE))
+# Built once: every dashboard visit and every completion check runs it, so on the DBAPI cursor.
+_DONE_MODULES = PlainQuery(select(ModuleProgress.module_id).where(
+    ModuleProgress.user_id == bindparam("user_id"), or_(*(ModuleProgress.status == status for status in DONE))))
 
 
 def done_modules(session: Session, user_id: int) -> set[str]:
     """Ids of the modules a person has completed or had waived (progress written in this transaction included)."""
     session.flush()  # a Core query does not autoflush
-    return set(session.connection().execute(_DONE_MODULES, {"user_id": user_id}).scalars())
+    return set(_DONE_MODULES.scalars(session.connection(), user_id=user_id))
 
 
 def done_by_person(session: Session, user_ids: list[int]) -> dict[int, set[str]]:

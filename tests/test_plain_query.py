@@ -1,0 +1,48 @@
+"""PlainQuery: a Core SELECT run on the DBAPI cursor gives the rows Connection.execute gives, in the same transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, event, or_, select
+
+from lms import db
+from lms.auth.models import User
+from lms.learning.models import ModuleProgress, ProgressStatus
+from lms.plain_query import PlainQuery
+
+DONE = (ProgressStatus.COMPLETED, ProgressStatus.WAIVED)
+STATEMENT = (select(ModuleProgress.module_id, ModuleProgress.user_id)
+             .where(ModuleProgress.user_id == bindparam("user_id"), or_(*(ModuleProgress.status == s for s in DONE)))
+             .order_by(ModuleProgress.module_id))
+
+
+def _progress(session, user_id: int, module_id: str, status: str) -> None:  # noqa: ANN001
+    session.add(ModuleProgress(user_id=user_id, module_id=module_id, module_version="1.0.0", status=status))
+
+
+def test_rows_match_sqlalchemy_with_fixed_and_given_parameters_inside_the_transaction(session, make_user):
+    person, other = make_user(email="p@example.org"), make_user(email="o@example.org")
+    _progress(session, person.id, "b", ProgressStatus.COMPLETED)
+    _progress(session, person.id, "a", ProgressStatus.WAIVED)
+    _progress(session, person.id, "c", ProgressStatus.IN_PROGRESS)
+    _progress(session, other.id, "a", ProgressStatus.COMPLETED)
+    session.flush()  # not committed: the query must run in this transaction to see the rows
+    connection = session.connection()
+    plain = PlainQuery(STATEMENT)
+    expected = [tuple(row) for row in connection.execute(STATEMENT, {"user_id": person.id})]
+    assert plain.rows(connection, user_id=person.id) == expected == [("a", person.id), ("b", person.id)]
+    assert plain.scalars(connection, user_id=other.id) == ["a"]
+    assert plain.rows(connection, user_id=other.id + person.id + 1) == []
+
+
+def test_the_engine_s_cursor_events_see_the_query(session, make_user):
+    person = make_user()
+    seen = []
+    listener = lambda _conn, _cursor, statement, parameters, *_rest: seen.append((statement, parameters))  # noqa: E731
+    event.listen(db.engine(), "before_cursor_execute", listener)
+    try:
+        PlainQuery(select(User.name).where(User.id == bindparam("user_id"))).scalars(session.connection(),
+                                                                                     user_id=person.id)
+    finally:
+        event.remove(db.engine(), "before_cursor_execute", listener)
+    assert len(seen) == 1 and seen[0][0].lstrip().startswith("SELECT users.name")
+    assert person.id in (seen[0][1].values() if isinstance(seen[0][1], dict) else seen[0][1])
