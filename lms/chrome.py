@@ -1,4 +1,4 @@
-"""The page chrome (skip link, header, footer) rendered once per distinct menu and reused.
+"""The page chrome (head links, skip link, header, footer) rendered once per distinct menu and reused.
 
 The NHS.UK header and footer macros cost several times more to render than a whole page body, and
 they differ between requests only in a few values. So each distinct shape is rendered once per
@@ -7,14 +7,15 @@ process with placeholders for the person's name and CSRF token, which are escape
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-NAME, TOKEN = "\x00name\x00", "\x00csrf\x00"
+NAME, TOKEN, NONCE = "\x00name\x00", "\x00csrf\x00", "\x00nonce\x00"
 MAX_SHAPES = 512  # distinct menus kept per process; plenty for every role combination
 
 
@@ -33,15 +34,38 @@ def _cached(key: tuple, build) -> str:  # noqa: ANN001
     return html
 
 
+def head(nonce: str) -> Markup:
+    """The NHS.UK page template's icons, then the stylesheets and the script that starts the components."""
+    def build() -> str:
+        assets = url_for("assets", filename="").rstrip("/")
+        icons = "".join(f'<link rel="{rel}" href="{assets}/{path}"{extra}>' for rel, path, extra in (
+            ("icon", "images/favicon.ico", ' sizes="48x48"'),
+            ("icon", "images/favicon.svg", ' sizes="any" type="image/svg+xml"'),
+            ("mask-icon", "images/nhsuk-icon-mask.svg", ' color="#005eb8"'),
+            ("apple-touch-icon", "images/nhsuk-icon-180.png", ""),
+            ("manifest", "manifest.json", ""),
+        ))
+        return (f'{icons}<link rel="stylesheet" href="{assets}/nhsuk-frontend.min.css">'
+                f'<link rel="stylesheet" href="{url_for("static", filename="lms.css")}">'
+                f'<script type="module" nonce="{NONCE}">\n  import {{ initAll }} from "{assets}/nhsuk-frontend.min.js"\n'
+                '  initAll()\n</script>')
+
+    return Markup(_cached(("head", request.script_root), build).replace(NONCE, str(escape(nonce))))
+
+
 def skip_link() -> Markup:
     return Markup(_cached(("skip",), lambda: _render_macro(
         "skip-link", "skipLink", {"href": "#maincontent", "text": "Skip to main content"})))
 
 
-def page_header(service_name: str, home_url: str, navigation_items: list[dict]) -> Markup:
+def page_header(service_name: str, home_url: str, navigation_items: Callable[[], list[dict]]) -> Markup:
+    """The header; ``navigation_items`` (the menu) is called only for a shape not yet rendered.
+
+    The menu depends on nothing but the mount point, the page's endpoint and the person's role names.
+    """
     signed_in = current_user.is_authenticated
-    menu = tuple((i["text"], i["href"], i["current"], i["active"]) for i in navigation_items)
-    key = ("header", signed_in, service_name, home_url, menu)
+    roles = frozenset(role for _, role in current_user.roles)
+    key = ("header", signed_in, service_name, home_url, request.script_root, request.endpoint, roles)
 
     def build() -> str:
         if signed_in:
@@ -56,7 +80,7 @@ def page_header(service_name: str, home_url: str, navigation_items: list[dict]) 
         return _render_macro("header", "header", {
             "service": {"text": service_name, "href": home_url},
             "account": {"items": account},
-            "navigation": {"items": navigation_items},
+            "navigation": {"items": navigation_items()},
         })
 
     html = _cached(key, build)
@@ -65,8 +89,8 @@ def page_header(service_name: str, home_url: str, navigation_items: list[dict]) 
     return Markup(html)
 
 
-def page_footer(footer_items: list[dict]) -> Markup:
-    links = tuple((i["text"], i["href"]) for i in footer_items)
+def page_footer(footer_items: Callable[[], list[dict]]) -> Markup:
+    """The footer, whose links (``footer_items()``) depend only on the mount point."""
     # No copyright line: the NHS.UK default names NHS England, which does not run this service.
-    return Markup(_cached(("footer", links), lambda: _render_macro(
-        "footer", "footer", {"meta": {"items": footer_items}, "copyright": {"text": False}})))
+    return Markup(_cached(("footer", request.script_root), lambda: _render_macro(
+        "footer", "footer", {"meta": {"items": footer_items()}, "copyright": {"text": False}})))

@@ -45,6 +45,20 @@ DEFAULT_NAVIGATION = (
     NavItem("Catalogue", "catalog.index"),
     NavItem("Organisation admin", "orgs.home", (Role.ORG_ADMIN,)),
 )
+# The NHS.UK component macros every page may call, as Jinja globals: loaded once, where an import at the
+# top of the layout ran on every render. Name: (component folder, macro).
+NHS_MACROS = {
+    "backLink": ("back-link", "backLink"),
+    "breadcrumb": ("breadcrumb", "breadcrumb"),
+    "button": ("button", "button"),
+    "card": ("card", "card"),
+    "errorSummary": ("error-summary", "errorSummary"),
+    "insetText": ("inset-text", "insetText"),
+    "notificationBanner": ("notification-banner", "notificationBanner"),
+    "summaryList": ("summary-list", "summaryList"),
+    "tag": ("tag", "tag"),
+    "warningCallout": ("warning-callout", "warningCallout"),
+}
 FOOTER_LINKS = (("Accessibility statement", "catalog.accessibility"), ("Catalogue", "catalog.index"))
 
 
@@ -83,6 +97,10 @@ def navigation_items() -> list[dict]:
         section = request.blueprint is not None and request.blueprint == item.endpoint.partition(".")[0]
         items.append({"text": item.text, "href": href, "current": current, "active": section and not current})
     return items
+
+
+def footer_items() -> list[dict]:
+    return [{"text": text, "href": href} for text, endpoint in FOOTER_LINKS if (href := _link(endpoint))]
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -132,6 +150,10 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["role_label"] = role_label
     app.jinja_env.globals.update(template_slot=_template_slot, field_error=field_error, error_list=error_list, chrome=chrome)
+    app.jinja_env.globals.update({
+        name: getattr(app.jinja_env.get_template(f"nhsuk/components/{folder}/macro.jinja").module, macro)
+        for name, (folder, macro) in NHS_MACROS.items()
+    })
 
     @app.route("/assets/<path:filename>", endpoint="assets")
     def _assets(filename: str):
@@ -142,9 +164,9 @@ def configure_templates(app: Flask) -> None:
         return {
             "csp_nonce": g.get("csp_nonce", ""),
             "service_name": SERVICE_NAME,
-            "navigation_items": navigation_items(),
-            "footer_items": [{"text": text, "href": href} for text, endpoint in FOOTER_LINKS
-                             if (href := _link(endpoint))],
+            # Called by the page chrome only when it renders a header or footer it has not kept (lms.chrome).
+            "navigation_items": navigation_items,
+            "footer_items": footer_items,
             "home_url": _link("learning.dashboard" if current_user.is_authenticated else "auth.start") or "/",
         }
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import abort, flash, request
 from flask_login import login_required
+from jinja2 import ChoiceLoader, DictLoader
 
 from lms import db
 from lms.app import create_app
@@ -221,6 +223,42 @@ def test_flash_messages_are_notification_banners_with_distinct_ids(app, client):
     assert 'nhsuk-notification-banner--success" data-module="nhsuk-notification-banner" role="alert" ' \
            'aria-labelledby="flash-1"' in re.sub(r"\s+", " ", page)
     assert 'id="flash-1"' in page and 'id="flash-2"' in page and "Check the dates" in page
+
+
+def _markup(page: str) -> str:
+    """A page with whitespace between tags and attributes collapsed, and its per-request values blanked."""
+    page = re.sub(r'(nonce|name="csrf_token" value)="[^"]*"', r'\1=""', page)
+    page = re.sub(r"\s+", " ", page)
+    return re.sub(r"\s*>\s*", ">", re.sub(r"\s*<", "<", page)).strip()
+
+
+def test_the_layout_is_the_nhsuk_page_template(app, client, make_user, login_as):
+    @app.get("/flashed")
+    def flashed():
+        flash("Saved", "success")
+        flash("Check the dates", "info")
+        from flask import render_template
+
+        return render_template("error.html", title="T", message="")
+
+    person = make_user(name="Sam <b>Bold</b>")
+
+    def pages() -> list[str]:
+        signed_out = [client.get("/start"), client.post("/sign-in", data={}), client.get("/catalogue/starter")]
+        login_as(person)
+        signed_in = [client.get("/"), client.get("/account"), client.get("/flashed"), client.get("/catalogue/starter")]
+        client.post("/sign-out")
+        client.get("/start")  # shows "You have signed out"
+        return [_markup(response.get_data(as_text=True)) for response in signed_out + signed_in]
+
+    ours = pages()
+    with open(Path(__file__).parent / "reference" / "nhsuk_layout.html", encoding="utf-8") as reference:
+        app.jinja_env.loader = ChoiceLoader([DictLoader({"layout.html": reference.read()}), app.jinja_env.loader])
+    app.jinja_env.cache.clear()
+    theirs = pages()
+    assert "nhsuk-error-summary" in ours[1] and "nhsuk-back-link" in ours[2] and "Sam &lt;b&gt;Bold" in ours[4]
+    assert "nhsuk-notification-banner" in ours[5] and 'href="/assets/images/favicon.ico"' in ours[0]
+    assert ours == theirs
 
 
 def test_skip_link_and_main_landmark(client):
