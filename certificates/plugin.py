@@ -122,7 +122,7 @@ def lms_template_slot(slot: str, context: dict[str, Any]) -> Markup | None:
             href=url_for("certificates.organisations"))
     if slot != "dashboard_after_bundles":
         return None
-    count = services.current_count(db.session(), user.id)
+    count = services.current_count(db.reader(), user.id)  # the dashboard only reads
     if not count:
         return None
     noun = "certificate" if count == 1 else "certificates"

@@ -6,7 +6,7 @@ import calendar
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, func, update
+from sqlalchemy import Connection, bindparam, exists, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -177,9 +177,9 @@ _CURRENT_COUNT = PlainQuery(select(func.count()).select_from(Certificate)
                             .where(Certificate.user_id == bindparam("user_id"), col(Certificate.superseded_at).is_(None)))
 
 
-def current_count(session: Session, user_id: int) -> int:
-    """How many certificates a person holds that have not been replaced by a re-issue."""
-    return _CURRENT_COUNT.scalars(session.connection(), user_id=user_id)[0]
+def current_count(connection: Connection, user_id: int) -> int:
+    """How many certificates a person holds that have not been replaced by a re-issue, as ``connection`` sees."""
+    return _CURRENT_COUNT.scalars(connection, user_id=user_id)[0]
 
 
 def for_organisation(session: Session, organisation_id: int) -> list[Certificate]:

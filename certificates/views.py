@@ -78,11 +78,10 @@ def verify_upload():
 
 
 def counted_answer(code: str) -> verification.Answer:
-    """Count the attempt against the client's verification budget, then look the code up. Read with a
-    connection of its own: a read-only lookup needs no ORM session or request transaction."""
+    """Count the attempt against the client's verification budget, then look the code up. Read on the
+    request's reading connection: a read-only lookup needs no ORM session or request transaction."""
     spend_budget()
-    with db.read_connection() as connection:
-        return verification.answer_for_code(connection, code, utcnow())
+    return verification.answer_for_code(db.reader(), code, utcnow())
 
 
 def _title(answer: verification.Answer) -> str:

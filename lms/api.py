@@ -10,7 +10,7 @@ from lms.plugins.hookspecs import hookimpl
 from lms.errors import Conflict, ContentError, DomainError, Forbidden, NotFound, Problem
 
 # The rest of the core that code plugins use (the certificates plugin among them): import it from here.
-from lms import db  # noqa: E402  (session, after_commit, transaction, engine)
+from lms import db  # noqa: E402  (session, reader, after_commit, transaction, engine)
 from lms.audit.services import record as audit  # noqa: E402
 from lms.auth.models import Role, RoleAssignment, User  # noqa: E402
 from lms.auth.principal import Principal  # noqa: E402

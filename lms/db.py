@@ -1,4 +1,4 @@
-"""Engine, one session per app context, the single commit point and the after-commit queue."""
+"""Engine, one session (and one reading connection) per app context, the single commit point and the after-commit queue."""
 
 from __future__ import annotations
 
@@ -101,6 +101,25 @@ def read_connection() -> Connection:
     return reader.connect()
 
 
+def reader() -> Connection:
+    """The connection for reads: the session's, flushed, while its transaction is under way (so the
+    reads see what it wrote); otherwise the app context's connection outside any transaction
+    (``read_connection``), opened on first use and kept until the context ends. Who is signed in and
+    a read-only page's queries then share it, with no ORM session.
+
+    Outside a transaction each query sees what is committed when it runs (as PostgreSQL's default
+    isolation gives inside one too). Its SQLite cursors are closed after each query, so it holds no
+    snapshot between them.
+    """
+    current = g.get("lms_session")
+    if current is not None and current.in_transaction():
+        current.flush()  # a Core query does not autoflush
+        return current.connection()
+    if "lms_reader" not in g:
+        g.lms_reader = read_connection()
+    return g.lms_reader
+
+
 def _wants_write() -> bool:
     return not has_request_context() or request.method not in READ_ONLY_METHODS
 
@@ -157,6 +176,9 @@ def _close_session(_exc: BaseException | None) -> None:
     current = g.pop("lms_session", None)
     if current is not None:
         current.close()
+    reads = g.pop("lms_reader", None)
+    if reads is not None:
+        reads.close()
 
 
 def utcnow() -> datetime:

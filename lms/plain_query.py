@@ -3,14 +3,17 @@
 SQLAlchemy caches a statement's compiled form, yet each ``Connection.execute`` still cost about 380,000
 instructions here (events, execution context, result metadata, rows), more than SQLite's own work and
 6 % of a rendered dashboard for its sign-in lookup alone. The statements stay written in SQLAlchemy and run
-on the same connection, inside the same transaction. Rows are the driver's tuples with no result
-processing (nor SQL_ECHO logging), so only columns whose driver values are what the caller needs belong here: integers, text,
-and booleans (0 or 1 on SQLite). Dates, JSON and enums read as text stay on ``Connection.execute``.
+on the same connection, inside the same transaction. ``rows`` and ``scalars`` give the driver's values
+with no result processing (nor SQL_ECHO logging): integers, text, and booleans (0 or 1 on SQLite).
+``records`` gives named rows with each column's type converting what the driver read (dates and JSON
+stored as text on SQLite); the conversions are chosen without the driver's description of the column,
+which only some types (PostgreSQL NUMERIC) need, so those do not belong here.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections import namedtuple
+from typing import Any, Callable
 
 from sqlalchemy import Connection
 from sqlalchemy.sql import Select
@@ -22,6 +25,8 @@ class PlainQuery:
     def __init__(self, statement: Select) -> None:
         self.statement = statement
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._processors: dict[str, list[Callable[[Any], Any] | None]] = {}
+        self._record: type | None = None  # made on first use of records(): needs distinct column names
 
     def _for(self, connection: Connection) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
         dialect = connection.dialect
@@ -52,3 +57,17 @@ class PlainQuery:
 
     def scalars(self, connection: Connection, **params: Any) -> list:
         return [row[0] for row in self.rows(connection, **params)]
+
+    def records(self, connection: Connection, **params: Any) -> list[tuple]:
+        """Rows as named tuples (``record.status``) of the values the columns' types give."""
+        dialect = connection.dialect
+        processors = self._processors.get(dialect.name)
+        if processors is None:
+            processors = self._processors[dialect.name] = [
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.statement.selected_columns]
+        if self._record is None:
+            self._record = namedtuple("Record", [column.key for column in self.statement.selected_columns])  # noqa: PYI024
+        make = self._record._make
+        return [make(value if process is None else process(value) for process, value in zip(processors, row))
+                for row in self.rows(connection, **params)]

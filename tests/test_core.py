@@ -114,6 +114,21 @@ def test_a_pooled_connection_idle_past_the_interval_is_pinged_and_replaced_when_
     engine.dispose()
 
 
+def test_the_reader_is_kept_for_the_context_and_reads_the_transaction_under_way(app, test_config):
+    with app.app_context():
+        first = db.reader()
+        assert db.reader() is first and not first.in_transaction()
+        db.session().add(Region(code="RDR", name="Reader region"))
+        # The session's transaction is under way: reads go through it and see its unflushed row.
+        during = db.reader()
+        assert during is not first
+        assert during.exec_driver_sql("SELECT name FROM regions WHERE code = 'RDR'").scalar() == "Reader region"
+        assert first.exec_driver_sql("SELECT count(*) FROM regions WHERE code = 'RDR'").scalar() == 0
+        db.rollback()
+        assert db.reader() is first
+    assert first.closed  # returned to the pool when the context ended
+
+
 def test_a_read_connection_leaves_no_transaction_open(app, session):
     """A lookup's connection sees committed rows; on PostgreSQL it runs in autocommit (no BEGIN or ROLLBACK
     round trips), and on SQLite it ends its own transaction when closed."""

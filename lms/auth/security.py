@@ -30,14 +30,10 @@ def _load_user(token: str) -> Principal | None:
     user_id, _, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    current = g.get("lms_session")
-    if current is not None and current.in_transaction():  # a transaction under way sees its own writes
-        principal = load_principal(current, int(user_id))
-    else:
-        # Otherwise on a connection of its own (the request's transaction has not begun): a page kept for
-        # the person (lms.pages) is then served without an ORM session, which cost more than the page.
-        with db.read_connection() as connection:
-            principal = read_principal(connection, int(user_id))
+    # In a transaction under way, as it sees the person (roles it just added included); otherwise with no
+    # ORM session at all: a page kept for the person (lms.pages), or one only read (the dashboard), is
+    # then served without one, which cost more than the page.
+    principal = read_principal(db.reader(), int(user_id))
     # A password change or reset bumps the version, ending every session made with the old one.
     if principal is None or not principal.is_active or principal.session_version != int(version):
         return None

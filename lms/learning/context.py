@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, or_
+from sqlalchemy import Connection, bindparam, or_
 from sqlmodel import Session, col, select
 
 from lms.auth.models import User
@@ -57,7 +57,12 @@ _DONE_MODULES = PlainQuery(select(ModuleProgress.module_id).where(
 def done_modules(session: Session, user_id: int) -> set[str]:
     """Ids of the modules a person has completed or had waived (progress written in this transaction included)."""
     session.flush()  # a Core query does not autoflush
-    return set(_DONE_MODULES.scalars(session.connection(), user_id=user_id))
+    return read_done_modules(session.connection(), user_id)
+
+
+def read_done_modules(connection: Connection, user_id: int) -> set[str]:
+    """Ids of the modules a person has completed or had waived, as ``connection`` sees them."""
+    return set(_DONE_MODULES.scalars(connection, user_id=user_id))
 
 
 def done_by_person(session: Session, user_ids: list[int]) -> dict[int, set[str]]:

@@ -19,7 +19,7 @@ bp = Blueprint("learning", __name__)
 @login_required
 @personal_page
 def dashboard() -> str:
-    board = services.dashboard(db.session(), current_user.id, utcnow())
+    board = services.dashboard(db.reader(), current_user.id, utcnow())
     return render_template("learning/dashboard.html", title="My learning", board=board)
 
 

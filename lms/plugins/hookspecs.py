@@ -80,6 +80,7 @@ def lms_template_slot(slot: str, context: dict[str, Any]) -> Any:
     """Return HTML (a ``markupsafe.Markup``) for a named slot in a core page, or None.
 
     Slots: ``dashboard_after_bundles``, ``profile_after_details``, ``admin_menu``, ``account_menu``.
+    The dashboard only reads and opens no ORM session: read there with ``db.reader()``.
     """
 
 

@@ -53,6 +53,26 @@ def test_a_kept_page_costs_one_query_and_no_transaction(session, make_user, logi
     assert len(statements) == 1 and statements[0].lstrip().startswith("SELECT users.id")
 
 
+def test_a_rendered_dashboard_reads_outside_any_transaction(app, session, make_user, login_as):
+    user = make_user()
+    services.assign_new_joiner(session, user, None)
+    client = login_as(user)
+    db.commit()  # the test's own transaction ends, as a request's would
+    app.extensions.pop("lms.pages")  # no store: every visit is rendered
+    statements, begun = [], []
+    listeners = (("before_cursor_execute", lambda *args: statements.append(args[2])),
+                 ("begin", lambda conn: begun.append(conn)))
+    for name, listener in listeners:
+        event.listen(db.engine(), name, listener)
+    try:
+        assert "0 of 2 modules done" in main(client.get("/"))
+    finally:
+        for name, listener in listeners:
+            event.remove(db.engine(), name, listener)
+    # Who is signed in, their enrolments, their done modules; no transaction begun, so no ORM session.
+    assert [s.split()[0] for s in statements] == ["SELECT"] * 3 and begun == []
+
+
 def test_progress_shows_at_once_after_a_step(session, make_user, login_as, principal_of, builds):
     user = make_user()
     services.assign_new_joiner(session, user, None)

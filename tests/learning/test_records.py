@@ -32,7 +32,8 @@ def test_a_new_joiner_is_registered_assigned_and_enrolled(session, make_user):  
             or s.get("object", {}).get("account", {}).get("name") == str(joiner.id)]
     verbs = [s["verb"]["id"].rsplit("/", 1)[-1] for s in mine]
     assert verbs == ["registered", "assigned", "enrolled_onto_learning_plan"]
-    enrolment = services.dashboard(session, joiner.id, db.utcnow()).items[0].enrolment
+    session.flush()  # the dashboard reads on a connection, as a page's reader
+    enrolment = services.dashboard(session.connection(), joiner.id, db.utcnow()).items[0].enrolment
     assert mine[2]["context"]["registration"] == enrolment.registration
 
 

@@ -232,7 +232,8 @@ def test_dashboard_lists_enrolments_with_progress_next_module_and_due_status(ses
     starter = services.assign_new_joiner(session, user, None)[0]
     starter.due_at = utcnow() - timedelta(days=1)
     finish_module(session, me, "starter", "alpha")
-    board = services.dashboard(session, user.id, utcnow())
+    session.flush()  # the dashboard reads on a connection, as a page's reader
+    board = services.dashboard(session.connection(), user.id, utcnow())
     assert [(i.bundle.id, i.due.value, i.progress.done_count, i.progress.needed_count, i.next_module.id)
             for i in board.to_do] == [("starter", "overdue", 1, 2, "beta"), ("electives", "no-due-date", 1, 3, "delta")]
     assert board.completed == []
@@ -244,7 +245,8 @@ def test_dashboard_shows_completed_enrolments_apart(session, make_user, principa
     services.enrol(session, me, user.id, "starter")
     for module_id in ("alpha", "beta"):
         finish_module(session, me, "starter", module_id)
-    board = services.dashboard(session, user.id, utcnow())
+    session.flush()  # the dashboard reads on a connection, as a page's reader
+    board = services.dashboard(session.connection(), user.id, utcnow())
     assert board.to_do == []
     [done] = board.completed
     assert done.due.value == "completed" and done.progress.percent == 100 and done.next_module is None
