@@ -82,7 +82,7 @@ def _configure_sqlite(engine: Engine) -> None:
 def init_app(app: Flask) -> None:
     """Create the engine for the app and close each context's session at its end."""
     app.extensions["lms.engine"] = make_engine(app.config["DATABASE_URL"], app.config["SQL_ECHO"])
-    app.teardown_appcontext(_close_session)
+    app.teardown_appcontext(release)
 
 
 def engine() -> Engine:
@@ -172,7 +172,8 @@ def transaction() -> Iterator[Session]:
         raise
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def release(_exc: BaseException | None = None) -> None:
+    """Close the app context's session and return its reading connection (every app's context teardown)."""
     current = g.pop("lms_session", None)
     if current is not None:
         current.close()

@@ -15,6 +15,8 @@ from flask import Blueprint, Flask, Response
 from flask.sessions import SessionInterface
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from lms import db
+
 _DISPATCH = "lms.lean.dispatch"
 # A JSON answer is never a page: it runs no scripts, is never framed, and holds live status, so no cache keeps it.
 _API_HEADERS = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'", "X-Content-Type-Options": "nosniff",
@@ -52,6 +54,7 @@ def lean_app(app: Flask, name: str) -> Flask:
     lean.config = app.config
     lean.session_interface = _NoSessions()
     lean.extensions = app.extensions
+    lean.teardown_appcontext(db.release)  # a view may still read through db.reader()
     return lean
 
 

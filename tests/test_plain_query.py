@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from uuid import uuid4
+
 from sqlalchemy import bindparam, event, or_, select
 
 from lms import db
 from lms.auth.models import User
-from lms.learning.models import ModuleProgress, ProgressStatus
+from lms.learning.models import Enrolment, ModuleProgress, ProgressStatus
 from lms.plain_query import PlainQuery
 
 DONE = (ProgressStatus.COMPLETED, ProgressStatus.WAIVED)
@@ -46,3 +49,20 @@ def test_the_engine_s_cursor_events_see_the_query(session, make_user):
         event.remove(db.engine(), "before_cursor_execute", listener)
     assert len(seen) == 1 and seen[0][0].lstrip().startswith("SELECT users.name")
     assert person.id in (seen[0][1].values() if isinstance(seen[0][1], dict) else seen[0][1])
+
+
+def test_records_are_named_and_converted_by_the_columns_types(session, make_user):
+    person = make_user()
+    started = datetime(2026, 3, 7, 9, 30, tzinfo=UTC)
+    session.add(Enrolment(user_id=person.id, bundle_id="starter", bundle_version="1.0.0", registration=str(uuid4()),
+                          local_module_ids=["local-welcome", "x"], enrolled_at=started))
+    session.flush()
+    table = Enrolment.__table__
+    statement = select(table.c.local_module_ids, table.c.enrolled_at, table.c.due_at, table.c.status).where(
+        table.c.user_id == bindparam("user_id"))
+    connection = session.connection()
+    [record] = PlainQuery(statement).records(connection, user_id=person.id)
+    [expected] = connection.execute(statement, {"user_id": person.id})
+    assert tuple(record) == tuple(expected)  # what SQLAlchemy's own result processing gives
+    assert record.local_module_ids == ["local-welcome", "x"] and record.status == "active" and record.due_at is None
+    assert record.enrolled_at.replace(tzinfo=UTC) == started  # a datetime, not the text SQLite stores

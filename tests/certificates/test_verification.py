@@ -68,6 +68,15 @@ def test_the_json_answer_for_each_state(client, in_state, state):
         assert body["replaced_by"] == codes.display(replacement.code)
 
 
+def test_the_json_api_returns_its_connection_to_the_pool(client, in_state):
+    certificate, _ = in_state("valid")
+    db.commit()  # the test's own transaction ends, so the lookup reads on a connection of its own
+    pool = db.engine().pool
+    checked_out = pool.checkedout()
+    assert client.get(f"/api/v1/certificates/{codes.display(certificate.code)}").status_code == 200
+    assert pool.checkedout() == checked_out  # the lean app's context ended and gave it back
+
+
 def test_the_json_answer_for_an_unknown_and_a_malformed_code(client):
     payload = "7K3M9QXP2HRT5WD"
     unknown = codes.display(payload + codes.check_character(payload))
