@@ -1,4 +1,4 @@
-"""The page chrome (head links, skip link, header, footer) rendered once per distinct menu and reused.
+"""The page chrome (head links, skip link, header, messages, footer) rendered once per distinct menu and reused.
 
 The NHS.UK header and footer macros cost several times more to render than a whole page body, and
 they differ between requests only in a few values. So each distinct shape is rendered once per
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, get_flashed_messages, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -51,6 +51,17 @@ def head(nonce: str) -> Markup:
                 '  initAll()\n</script>')
 
     return Markup(_cached(("head", request.script_root), build).replace(NONCE, str(escape(nonce))))
+
+
+def messages() -> Markup:
+    """The messages flashed for this page, each an NHS.UK notification banner with its own heading id."""
+    banner = current_app.jinja_env.globals["notificationBanner"]
+    return Markup("").join(banner({
+        "text": message,
+        "type": "success" if category == "success" else None,
+        "titleId": f"flash-{number}",
+        "titleText": "Success" if category == "success" else "Important",
+    }) for number, (category, message) in enumerate(get_flashed_messages(with_categories=True), 1))
 
 
 def skip_link() -> Markup:
