@@ -174,10 +174,12 @@ def test_navigation_leaves_out_endpoints_that_do_not_exist_and_marks_the_current
     assert re.search(r'href="/account" aria-current="page">\s*<strong', page)
 
 
-def test_menu_and_footer_links_follow_the_mount_point(client, make_user, login_as):
+def test_menu_footer_and_asset_links_follow_the_mount_point(client, make_user, login_as):
     login_as(make_user())
     mounted = client.get("/account", base_url="http://lms.test/training").get_data(as_text=True)
     assert 'href="/training/catalogue"' in mounted and 'href="/training/accessibility"' in mounted
+    assert 'href="/training/assets/images/favicon.ico"' in mounted and 'href="/training/static/lms.css"' in mounted
+    assert 'from "/training/assets/nhsuk-frontend.min.js"' in mounted
     # Links are kept per mount point: the same app at the root still links to the root.
     page = client.get("/account").get_data(as_text=True)
     assert 'href="/catalogue"' in page and "/training/" not in page
