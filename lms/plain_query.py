@@ -6,8 +6,8 @@ instructions here (events, execution context, result metadata, rows), more than 
 on the same connection, inside the same transaction. ``rows`` and ``scalars`` give the driver's values
 with no result processing (nor SQL_ECHO logging): integers, text, and booleans (0 or 1 on SQLite).
 ``records`` gives named rows with each column's type converting what the driver read (dates and JSON
-stored as text on SQLite); the conversions are chosen without the driver's description of the column,
-which only some types (PostgreSQL NUMERIC) need, so those do not belong here.
+stored as text on SQLite, floats read as NUMERIC on PostgreSQL), chosen once per dialect from the
+driver's description of the columns, as SQLAlchemy chooses them.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ class PlainQuery:
         return compiled
 
     def rows(self, connection: Connection, **params: Any) -> list[tuple]:
+        return self._run(connection, params)[0]
+
+    def _run(self, connection: Connection, params: dict[str, Any]) -> tuple[list[tuple], Any]:
+        """The rows, and the driver's description of their columns."""
         sql, positions, fixed = self._for(connection)
         values = {**fixed, **params}
         arguments = [values[name] for name in positions] if positions is not None else values
@@ -49,25 +53,26 @@ class PlainQuery:
         connection.dispatch.before_cursor_execute(connection, cursor, sql, arguments, None, False)
         try:
             cursor.execute(sql, arguments)
-            rows = cursor.fetchall()
+            rows, description = cursor.fetchall(), cursor.description
         finally:
             cursor.close()
         connection.dispatch.after_cursor_execute(connection, cursor, sql, arguments, None, False)
-        return rows
+        return rows, description
 
     def scalars(self, connection: Connection, **params: Any) -> list:
         return [row[0] for row in self.rows(connection, **params)]
 
     def records(self, connection: Connection, **params: Any) -> list[tuple]:
         """Rows as named tuples (``record.status``) of the values the columns' types give."""
+        rows, description = self._run(connection, params)
         dialect = connection.dialect
         processors = self._processors.get(dialect.name)
         if processors is None:
             processors = self._processors[dialect.name] = [
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in self.statement.selected_columns]
+                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                for column, described in zip(self.statement.selected_columns, description)]
         if self._record is None:
             self._record = namedtuple("Record", [column.key for column in self.statement.selected_columns])  # noqa: PYI024
         make = self._record._make
         return [make(value if process is None else process(value) for process, value in zip(processors, row))
-                for row in self.rows(connection, **params)]
+                for row in rows]

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, event, or_, select
 
 from lms import db
 from lms.auth.models import User
-from lms.learning.models import Enrolment, ModuleProgress, ProgressStatus
+from lms.learning.models import ActivityProgress, Enrolment, ModuleProgress, ProgressStatus
 from lms.plain_query import PlainQuery
 
 DONE = (ProgressStatus.COMPLETED, ProgressStatus.WAIVED)
@@ -66,3 +66,16 @@ def test_records_are_named_and_converted_by_the_columns_types(session, make_user
     assert tuple(record) == tuple(expected)  # what SQLAlchemy's own result processing gives
     assert record.local_module_ids == ["local-welcome", "x"] and record.status == "active" and record.due_at is None
     assert record.enrolled_at.replace(tzinfo=UTC) == started  # a datetime, not the text SQLite stores
+
+
+def test_records_convert_floats_as_the_driver_describes_them(session, make_user):
+    person = make_user()
+    session.add(ActivityProgress(user_id=person.id, module_id="alpha", activity_id="check", state={"answered": 2},
+                                 score=0.75))
+    session.flush()
+    statement = select(ActivityProgress.__table__).where(ActivityProgress.user_id == bindparam("user_id"))
+    connection = session.connection()
+    [record] = PlainQuery(statement).records(connection, user_id=person.id)
+    [expected] = connection.execute(statement, {"user_id": person.id})
+    assert tuple(record) == tuple(expected)  # PostgreSQL reads a float column as NUMERIC: converted as SQLAlchemy does
+    assert record.score == 0.75 and record.state == {"answered": 2}
