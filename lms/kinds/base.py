@@ -25,7 +25,7 @@ class Run:
     """One person's run through one activity: everything a kind reads and changes at run time.
 
     ``progress`` is the person's ``ActivityProgress`` row (a new, unsaved one on their first visit;
-    the caller saves it after a successful submit). A kind keeps its place in ``progress.position``
+    the caller saves it after a successful submit; when a step is only shown, a copy that is never saved). A kind keeps its place in ``progress.position``
     and small state in ``progress.state`` (always assign a new dict: JSON columns do not track
     in-place changes), and may keep records of its own through ``session`` (the quiz's attempts).
     """

@@ -81,7 +81,7 @@ class EnrolmentContext:
     """A person's enrolment on a bundle with their progress through its modules (read when first needed)."""
 
     session: Session
-    enrolment: Enrolment
+    enrolment: Enrolment  # a record with the same names where the page only reads (read_context)
     bundle: Bundle
     order: tuple[str, ...]  # every module of the enrolment, as shown
 
@@ -119,15 +119,29 @@ class EnrolmentContext:
         return module
 
 
-# Built once: every learning page runs it (building the expression cost more than running it).
+# Built once: every learning page runs one of them (building the expression cost more than running it).
 _ENROLMENT = select(Enrolment).where(Enrolment.user_id == bindparam("user_id"),
                                      Enrolment.bundle_id == bindparam("bundle_id"))
+_ENROLMENT_RECORD = PlainQuery(select(Enrolment.__table__).where(
+    Enrolment.__table__.c.user_id == bindparam("user_id"), Enrolment.__table__.c.bundle_id == bindparam("bundle_id")))
 
 
 def load_context(session: Session, user_id: int, bundle_id: str) -> EnrolmentContext:
     """The person's enrolment on a bundle (active or completed): one query, and one more for progress."""
     bundle = catalog().bundle(bundle_id)
     enrolment = session.exec(_ENROLMENT, params={"user_id": user_id, "bundle_id": bundle_id}).first()
+    return _context(session, enrolment, bundle)
+
+
+def read_context(session: Session, connection: Connection, user_id: int, bundle_id: str) -> EnrolmentContext:
+    """The same for a page that changes nothing: the enrolment read on ``connection`` as a record (named
+    columns), so the page needs no ORM transaction unless it reads progress (a sequential bundle)."""
+    bundle = catalog().bundle(bundle_id)
+    found = _ENROLMENT_RECORD.records(connection, user_id=user_id, bundle_id=bundle_id)
+    return _context(session, found[0] if found else None, bundle)
+
+
+def _context(session: Session, enrolment: Any, bundle: Bundle) -> EnrolmentContext:
     if enrolment is None or enrolment.status == EnrolmentStatus.WITHDRAWN:
         raise NotFound(f"You are not enrolled on {bundle.title}")
     return EnrolmentContext(session, enrolment, bundle, module_order(bundle, enrolment.local_module_ids))

@@ -59,7 +59,8 @@ def module(bundle_id: str, module_id: str) -> str:
 def activity(bundle_id: str, module_id: str, activity_id: str, step: str = "") -> Response | tuple[str, int] | str:
     session, where = db.session(), dict(bundle_id=bundle_id, module_id=module_id, activity_id=activity_id)
     if request.method == "GET":
-        return _render_step(services.activity_page(session, current_user, *where.values(), step, utcnow()))
+        return _render_step(services.activity_page(session, current_user, *where.values(), step, utcnow(),
+                                                   reads=db.reader()))
     try:
         result = services.submit_step(session, current_user, *where.values(), step,
                                       request.form.to_dict(flat=False), utcnow())
@@ -70,7 +71,7 @@ def activity(bundle_id: str, module_id: str, activity_id: str, step: str = "") -
         if type(error) is not DomainError:
             raise  # not found, forbidden: the error page
         db.rollback()
-        page = services.activity_page(session, current_user, *where.values(), step, utcnow())
+        page = services.activity_page(session, current_user, *where.values(), step, utcnow(), reads=db.reader())
         return _render_step(page, error), 400
     for enrolment in result.completed_enrolments:
         flash(f"You have completed {services.catalog().bundle(enrolment.bundle_id).title}", "success")

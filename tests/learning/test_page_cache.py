@@ -53,7 +53,11 @@ def test_a_kept_page_costs_one_query_and_no_transaction(session, make_user, logi
     assert len(statements) == 1 and statements[0].lstrip().startswith("SELECT users.id")
 
 
-def test_a_rendered_dashboard_reads_outside_any_transaction(app, session, make_user, login_as):
+@pytest.mark.parametrize(("path", "shown", "queries"), [
+    ("/", "0 of 2 modules done", 3),  # who is signed in, their enrolments, their done modules
+    ("/learning/starter/alpha/lesson", "page 1 of", 3),  # who is signed in, the enrolment, the place in the lesson
+])
+def test_a_rendered_page_that_only_reads_opens_no_transaction(app, session, make_user, login_as, path, shown, queries):
     user = make_user()
     services.assign_new_joiner(session, user, None)
     client = login_as(user)
@@ -65,12 +69,12 @@ def test_a_rendered_dashboard_reads_outside_any_transaction(app, session, make_u
     for name, listener in listeners:
         event.listen(db.engine(), name, listener)
     try:
-        assert "0 of 2 modules done" in main(client.get("/"))
+        assert shown in main(client.get(path))
     finally:
         for name, listener in listeners:
             event.remove(db.engine(), name, listener)
-    # Who is signed in, their enrolments, their done modules; no transaction begun, so no ORM session.
-    assert [s.split()[0] for s in statements] == ["SELECT"] * 3 and begun == []
+    # No transaction begun, so no ORM session was used.
+    assert [s.split()[0] for s in statements] == ["SELECT"] * queries and begun == []
 
 
 def test_progress_shows_at_once_after_a_step(session, make_user, login_as, principal_of, builds):
