@@ -120,10 +120,9 @@ class EnrolmentContext:
 
 
 # Built once: every learning page runs one of them (building the expression cost more than running it).
-_ENROLMENT = select(Enrolment).where(Enrolment.user_id == bindparam("user_id"),
-                                     Enrolment.bundle_id == bindparam("bundle_id"))
-_ENROLMENT_RECORD = PlainQuery(select(Enrolment.__table__).where(
-    Enrolment.__table__.c.user_id == bindparam("user_id"), Enrolment.__table__.c.bundle_id == bindparam("bundle_id")))
+_ON_BUNDLE = (Enrolment.user_id == bindparam("user_id"), Enrolment.bundle_id == bindparam("bundle_id"))
+_ENROLMENT = select(Enrolment).where(*_ON_BUNDLE)
+_ENROLMENT_RECORD = PlainQuery(select(Enrolment.__table__).where(*_ON_BUNDLE))
 
 
 def load_context(session: Session, user_id: int, bundle_id: str) -> EnrolmentContext:

@@ -46,12 +46,10 @@ class StepResult:
 
 
 # Built once: every activity page runs one of them.
-_ACTIVITY_PROGRESS = select(ActivityProgress).where(
-    ActivityProgress.user_id == bindparam("user_id"), ActivityProgress.module_id == bindparam("module_id"),
-    ActivityProgress.activity_id == bindparam("activity_id"))
-_ACTIVITY_PROGRESS_RECORD = PlainQuery(select(ActivityProgress.__table__).where(
-    ActivityProgress.user_id == bindparam("user_id"), ActivityProgress.module_id == bindparam("module_id"),
-    ActivityProgress.activity_id == bindparam("activity_id")))
+_PLACE = (ActivityProgress.user_id == bindparam("user_id"), ActivityProgress.module_id == bindparam("module_id"),
+          ActivityProgress.activity_id == bindparam("activity_id"))
+_ACTIVITY_PROGRESS = select(ActivityProgress).where(*_PLACE)
+_ACTIVITY_PROGRESS_RECORD = PlainQuery(select(ActivityProgress.__table__).where(*_PLACE))
 
 
 def _progress_row(session: Session, user_id: int, module_id: str, activity_id: str) -> ActivityProgress | None:
