@@ -71,8 +71,15 @@ class PlainQuery:
             processors = self._processors[dialect.name] = [
                 column.type.dialect_impl(dialect).result_processor(dialect, described[1])
                 for column, described in zip(self.statement.selected_columns, description)]
-        if self._record is None:
-            self._record = namedtuple("Record", [column.key for column in self.statement.selected_columns])  # noqa: PYI024
-        make = self._record._make
+        make = self._record_type()._make
         return [make(value if process is None else process(value) for process, value in zip(processors, row))
                 for row in rows]
+
+    def record(self, **values: Any) -> tuple:
+        """A record of this query's columns from the values given (one not stored, say), of the type ``records`` gives."""
+        return self._record_type()(**values)
+
+    def _record_type(self) -> type:
+        if self._record is None:
+            self._record = namedtuple("Record", [column.key for column in self.statement.selected_columns])  # noqa: PYI024
+        return self._record

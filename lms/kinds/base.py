@@ -24,17 +24,19 @@ FormData = Mapping[str, Sequence[str]]
 class Run:
     """One person's run through one activity: everything a kind reads and changes at run time.
 
-    ``progress`` is the person's ``ActivityProgress`` row (a new, unsaved one on their first visit;
-    the caller saves it after a successful submit; when a step is only shown, a copy that is never saved). A kind keeps its place in ``progress.position``
-    and small state in ``progress.state`` (always assign a new dict: JSON columns do not track
-    in-place changes), and may keep records of its own through ``session`` (the quiz's attempts).
+    ``progress`` is the person's place. On a submit it is their ``ActivityProgress`` row (a new, unsaved one
+    on their first visit), which the caller saves afterwards. When a step is only shown it is a read-only
+    record with the same fields (a first visit's has a new row's values): ``show`` changes nothing. A kind
+    keeps its place in ``progress.position`` and small state in ``progress.state`` (always assign a new
+    dict: JSON columns do not track in-place changes), and may keep records of its own through
+    ``session`` (the quiz's attempts).
     """
 
     session: Session
     user_id: int
     module: Module
     activity: Activity
-    progress: ActivityProgress
+    progress: ActivityProgress  # or, when a step is only shown, a record of its columns
     now: datetime
 
     @property

@@ -9,6 +9,7 @@ from lms.api import hookimpl
 from lms.db import utcnow
 from lms.errors import Forbidden, NotFound
 from lms.learning import services
+from lms.learning.context import kinds
 from lms.learning.models import ActivityProgress, EnrolmentStatus, ModuleProgress, ProgressStatus
 from tests.conftest import fixture_plugins
 from tests.learning.conftest import finish_module, submit
@@ -121,6 +122,28 @@ def test_waived_module_counts_as_done(session, make_user, principal_of):
     session.flush()
     finish_module(session, me, "starter", "beta")
     assert enrolment.status == EnrolmentStatus.COMPLETED
+
+
+def test_a_shown_step_reads_the_place_as_a_record_the_kind_cannot_change(session, make_user, principal_of,
+                                                                          monkeypatch):
+    user = make_user()
+    me = principal_of(user)
+    services.enrol(session, me, user.id, "starter")
+    lesson, places = kinds()["lesson"], []
+    show = type(lesson).show
+    monkeypatch.setattr(type(lesson), "show", lambda kind, run, step: places.append(run.progress) or show(kind, run, step))
+    now = utcnow()
+    services.activity_page(session, me, "starter", "alpha", "lesson", "", now)
+    # A first visit: the values a new row would have, though no row is made.
+    new_row = ActivityProgress(user_id=user.id, module_id="alpha", activity_id="lesson", state={}, updated_at=now)
+    assert places[0]._asdict() == new_row.model_dump()
+    with pytest.raises(AttributeError):
+        places[0].position = 1  # showing a step changes nothing
+    submit(session, me, "starter", "alpha", "lesson", action="next", page="1")
+    services.activity_page(session, me, "starter", "alpha", "lesson", "", utcnow())
+    saved = session.exec(select(ActivityProgress).where(ActivityProgress.user_id == user.id)).one()
+    assert places[1]._asdict() == saved.model_dump() and places[1].position == 1
+    assert session.exec(select(ActivityProgress)).all() == [saved]
 
 
 def test_modules_outside_an_enrolment_or_without_one_are_not_found(session, make_user, principal_of):
