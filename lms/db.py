@@ -145,7 +145,8 @@ def commit() -> None:
     if has_request_context() and "lms_session" not in g:
         return  # the request never used the database: nothing to commit
     current = session()
-    current.commit()
+    if current.in_transaction():  # a page that only read has none: committing nothing cost 5 % of a lesson page
+        current.commit()
     callbacks, current.info["after_commit"] = current.info["after_commit"], []
     for callback in callbacks:
         try:
