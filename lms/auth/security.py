@@ -23,6 +23,12 @@ login_manager = LoginManager()
 # Paths that are never cached and that a browser caches for a day.
 STATIC_PREFIXES = ("/assets/", "/static/")
 HSTS = "max-age=31536000; includeSubDomains"
+CSP = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+# Sent with every response (with CSP, and HSTS in production) unless the view set its own.
+HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
+           ("Cross-Origin-Opener-Policy", "same-origin"),
+           ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"))
 
 
 @login_manager.user_loader
@@ -85,25 +91,17 @@ def configure_security(app: Flask) -> None:
         # (as they do in tests), so a session ended elsewhere is noticed at once.
         g.pop("_login_user", None)
 
+    hsts = [("Strict-Transport-Security", HSTS)] if app.config["ENV"] == "production" else []
+
     @app.after_request
     def _headers(response):  # noqa: ANN001
-        nonce = g.get("csp_nonce", "")
-        headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-        if app.config["ENV"] == "production":
-            headers.setdefault("Strict-Transport-Security", HSTS)
         # Pages carry personal records and single-use links: keep them out of every cache.
-        if not request.path.startswith(STATIC_PREFIXES):
-            headers.setdefault("Cache-Control", "no-store")
+        no_store = [] if request.path.startswith(STATIC_PREFIXES) else [("Cache-Control", "no-store")]
+        wanted = [("Content-Security-Policy", CSP.format(nonce=g.get("csp_nonce", ""))), *HEADERS, *hsts, *no_store]
+        # Each only where the view set none. (Not with Headers.setdefault, which raised and caught an
+        # exception for every header missing: a tenth of a bare response's time.)
+        present = {name.lower() for name, _ in response.headers}
+        response.headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
         return response
 
 
