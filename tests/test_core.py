@@ -126,7 +126,44 @@ def test_the_reader_is_kept_for_the_context_and_reads_the_transaction_under_way(
         assert first.exec_driver_sql("SELECT count(*) FROM regions WHERE code = 'RDR'").scalar() == 0
         db.rollback()
         assert db.reader() is first
-    assert first.closed  # returned to the pool when the context ended
+    assert not first.closed and not first.in_transaction()  # kept for a later context...
+    with app.app_context():
+        assert db.reader() is first  # ...which reads on it
+    raw = first.connection.driver_connection
+    db.engine().dispose()
+    assert first.closed and _is_closed(raw)  # not left open when the engine goes (tests drop databases)
+
+
+def _is_closed(driver_connection) -> bool:  # noqa: ANN001
+    if isinstance(getattr(driver_connection, "closed", None), bool):  # psycopg says so
+        return driver_connection.closed
+    try:
+        driver_connection.execute("SELECT 1")  # sqlite3 refuses on a closed connection
+    except Exception:  # noqa: BLE001
+        return True
+    return False
+
+
+def test_kept_readers_are_taken_newest_first_and_checked_after_idling(tmp_path, monkeypatch):
+    engine = create_engine(f"sqlite:///{tmp_path / 'kept.sqlite3'}")
+    kept = db.KeptReaders(limit=2)
+    older, newer, extra = engine.connect(), engine.connect(), engine.connect()
+    for connection in (older, newer, extra):
+        kept.keep(connection)
+    assert extra.closed and not newer.closed  # beyond the limit: back to the pool
+    assert kept.take() is newer
+    kept.keep(newer)
+    newer.connection.driver_connection.close()  # cut underneath, as a server restart would
+    assert kept.take() is newer  # in recent use: handed out unchecked
+    kept.keep(newer)
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", -1.0)  # every kept one has now idled past the interval
+    assert kept.take() is older and newer.closed  # the dead one was checked and dropped
+    assert kept.take() is None
+    kept.keep(older)
+    monkeypatch.setattr(kept, "_owner", -1)  # as if this process were a fork of the one that kept it
+    assert kept.take() is None and not older.closed  # the parent's: never used or closed here
+    older.close()
+    engine.dispose()
 
 
 def test_a_read_connection_leaves_no_transaction_open(app, session):
