@@ -89,7 +89,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Create the engine for the app and close each context's session at its end."""
+    """Create the engine and its kept reading connections; close each context's session at its end."""
     engine = app.extensions["lms.engine"] = make_engine(app.config["DATABASE_URL"], app.config["SQL_ECHO"])
     kept = app.extensions["lms.readers"] = KeptReaders()
     event.listen(engine, "engine_disposed", lambda _engine: kept.drop())
