@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,13 @@ def _configure_sqlite(engine: Engine) -> None:
         options = conn.get_execution_options()
         if options.get("lms_autocommit"):
             return  # read_connection: each statement is its own transaction
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")
+        begin = "BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN"
+        # Sent on the driver's connection: through exec_driver_sql, SQLAlchemy's execution machinery
+        # cost three times SQLite's own work here, 7 % of storing a statement.
+        try:
+            conn.connection.driver_connection.execute(begin)
+        except engine.dialect.dbapi.Error as exc:
+            raise DBAPIError.instance(begin, (), exc, engine.dialect.dbapi.Error) from exc
 
 
 def init_app(app: Flask) -> None:

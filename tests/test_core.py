@@ -6,7 +6,7 @@ import gc
 
 import pytest
 from sqlalchemy import create_engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import select
 
 from lms import db, schema
@@ -60,6 +60,21 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_a_sqlite_writer_takes_the_write_lock_at_begin_and_a_failed_begin_is_a_sqlalchemy_error(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'lock.sqlite3'}")
+    writer = engine.execution_options(sqlite_immediate=True)
+    with writer.connect() as first, first.begin():
+        assert first.connection.driver_connection.in_transaction  # BEGIN IMMEDIATE holds the lock before any write
+        with writer.connect() as second:
+            second.connection.driver_connection.execute("PRAGMA busy_timeout=0")
+            with pytest.raises(OperationalError, match="database is locked") as failed:
+                second.begin()
+            assert failed.value.statement == "BEGIN IMMEDIATE"
+        with engine.connect() as reader, reader.begin():  # a deferred BEGIN does not wait for the writer
+            assert reader.connection.driver_connection.in_transaction
     engine.dispose()
 
 
