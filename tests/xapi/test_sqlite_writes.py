@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 
@@ -65,12 +66,31 @@ def test_a_checkpoint_copies_the_whole_log_holding_the_writers_off_for_the_last_
     acquire, release = writers.acquire, writers.release
     monkeypatch.setattr(writers, "acquire", lambda: (turns.append("acquire"), acquire())[1])
     monkeypatch.setattr(writers, "release", lambda: (turns.append("release"), release())[1])
+    synced = []
+    fdatasync = sqlite_writes.os.fdatasync
+    monkeypatch.setattr(sqlite_writes.os, "fdatasync",
+                        lambda fd: (turns.append("sync"), synced.append(os.readlink(f"/proc/self/fd/{fd}")), fdatasync(fd)))
     writers._checkpointing.acquire()  # as after_release does before starting the thread
     writers._checkpoint()
     reader.close()
-    assert turns == ["acquire", "release"]
+    # What the unlocked step copied is synced before the writers are held off, not while they wait.
+    assert turns == ["sync", "acquire", "release"]
+    assert synced == [writers.database]
     write(writers, rows=1)
     assert log_pages(writers) < 10  # the log started again, not appended after the earlier hundreds of pages
+
+
+@pytest.mark.parametrize(("results", "rounds", "first"), [
+    ([(0, 40_000, 40_000), (0, 52_000, 52_000), (0, 53_500, 53_500)], 3, 40_000),  # until writers add little
+    ([(0, 1_500, 1_500)], 1, 1_500),  # a short log: one round
+    ([(0, n * 10_000, n * 10_000) for n in range(1, 20)], sqlite_writes.PASSIVE_ROUNDS, 10_000),  # bounded
+    ([(1, -1, -1)], 1, -1),  # another process is checkpointing
+])
+def test_unlocked_rounds_repeat_while_writers_add_much_meanwhile(results, rounds, first):
+    calls = iter(results)
+    ran = []
+    assert sqlite_writes._copy_unlocked(lambda: (ran.append(1), next(calls))[1]) == first
+    assert len(ran) == rounds
 
 
 def test_commits_start_a_checkpoint_once_the_interval_is_reached(writers, monkeypatch):
