@@ -59,21 +59,21 @@ def remember(conn: Connection, statements: list[dict], now: datetime, seen: dict
     """Store or merge the definitions the statements carry; returns what to add to ``seen`` once
     the transaction has committed.
 
-    ``seen`` (one per app) holds the last definition applied per IRI: most statements repeat a
-    definition, and merging the same one again changes nothing, so those cost no query. Rows are
-    locked in IRI-hash order, so concurrent writers on PostgreSQL wait for each other rather than
-    deadlock.
+    ``seen`` (one per app) holds the last definition applied per IRI, as its JSON in the order it
+    came: most statements repeat a definition, and merging the same one again changes nothing, so
+    those cost no query (and no hashing or sorting). Rows are locked in IRI-hash order, so
+    concurrent writers on PostgreSQL wait for each other rather than deadlock.
     """
     seen = {} if seen is None else seen
     applied = {}
     wanted = {}
     for iri, definition in _defined(statements).items():
-        digest = iri_hash(iri)
-        incoming = _text(definition)
-        if seen.get(digest) != incoming:
-            wanted[digest] = (iri, definition, incoming)
+        as_sent = _as_sent(definition)
+        if seen.get(iri) != as_sent:  # the same definition in another key order only costs a read
+            wanted[iri_hash(iri)] = (iri, definition, as_sent)
     for digest in sorted(wanted):
-        iri, definition, incoming = wanted[digest]
+        iri, definition, as_sent = wanted[digest]
+        incoming = _text(definition)
         # Most definitions a process has not seen yet are stored already, unchanged by this one: a
         # read settles those, and the write lock is held for no row write.
         stored = conn.execute(_STORED, {"digest": digest}).scalar()
@@ -81,22 +81,26 @@ def remember(conn: Connection, statements: list[dict], now: datetime, seen: dict
             created = conn.execute(_INSERT_NEW[conn.dialect.name],
                                    {"iri_hash": digest, "iri": iri, "definition": incoming, "updated_at": now}).first()
             if created is not None:
-                applied[digest] = incoming
+                applied[iri] = as_sent
                 continue
         elif _text(merge(json.loads(stored), definition)) == stored:
-            applied[digest] = incoming
+            applied[iri] = as_sent
             continue
         # Known and changed by this definition (or inserted meanwhile by another writer): merge, row locked.
         row = conn.execute(select(ACTIVITIES.c.definition).where(ACTIVITIES.c.iri_hash == digest)
                            .with_for_update()).first()
         text = _text(merge(json.loads(row.definition), definition))
         conn.execute(update(ACTIVITIES).where(ACTIVITIES.c.iri_hash == digest).values(definition=text, updated_at=now))
-        applied[digest] = incoming
+        applied[iri] = as_sent
     return applied
 
 
 def _text(definition: dict) -> str:
     return json.dumps(definition, sort_keys=True, separators=(",", ":"))
+
+
+# A definition as it came, to compare with the last one applied: one shared C encoder, no sorting.
+_as_sent = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def note_applied(seen: dict, applied: dict) -> None:

@@ -197,9 +197,9 @@ def test_a_definition_already_stored_is_not_written_again_by_a_process_that_has_
     earlier, later = utcnow() - timedelta(days=1), utcnow()
     row = select(activities.ACTIVITIES.c.definition, activities.ACTIVITIES.c.updated_at)
     with app.app_context(), db.engine().begin() as conn:
-        assert activities.remember(conn, one, earlier, {}) == {activities.iri_hash(iri): '{"name":{"en-GB":"Meeting"}}'}
+        assert activities.remember(conn, one, earlier, {}) == {iri: '{"name":{"en-GB":"Meeting"}}'}
         # Another process (an empty cache) meets the same definition: it is settled, with no row write.
-        assert activities.remember(conn, one, later, {}) == {activities.iri_hash(iri): '{"name":{"en-GB":"Meeting"}}'}
+        assert activities.remember(conn, one, later, {}) == {iri: '{"name":{"en-GB":"Meeting"}}'}
         assert conn.execute(row).one().updated_at.replace(tzinfo=None) == earlier.replace(tzinfo=None)
         # A definition that adds something is merged in.
         french = {**meeting, "definition": {"name": {"fr-FR": "Réunion"}}}
@@ -207,3 +207,26 @@ def test_a_definition_already_stored_is_not_written_again_by_a_process_that_has_
         stored = conn.execute(row).one()
         assert json.loads(stored.definition) == {"name": {"en-GB": "Meeting", "fr-FR": "Réunion"}}
         assert stored.updated_at.replace(tzinfo=None) == later.replace(tzinfo=None)
+
+
+def test_a_definition_this_process_applied_costs_no_query_when_it_comes_again(app):  # noqa: ANN001
+    from sqlalchemy import event
+
+    from lms.db import utcnow
+    from lms.xapi import activities
+
+    iri = "https://example.org/activities/repeated"
+    definition = {"name": {"en-GB": "Handover"}, "type": "http://adlnet.gov/expapi/activities/meeting"}
+    seen: dict = {}
+    with app.app_context(), db.engine().begin() as conn:
+        activities.note_applied(seen, activities.remember(conn, [{"object": {"id": iri, "definition": definition}}],
+                                                          utcnow(), seen))
+        queries = []
+        event.listen(conn, "before_cursor_execute", lambda *args: queries.append(args[2]))
+        assert activities.remember(conn, [{"object": {"id": iri, "definition": dict(definition)}}], utcnow(), seen) == {}
+        assert queries == []
+        # The same definition in another key order is settled by a read, with no write.
+        reordered = {"type": definition["type"], "name": definition["name"]}
+        assert activities.remember(conn, [{"object": {"id": iri, "definition": reordered}}], utcnow(), seen) == {
+            iri: json.dumps(reordered, separators=(",", ":"))}
+        assert len(queries) == 1 and queries[0].lstrip().upper().startswith("SELECT")
