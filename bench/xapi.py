@@ -99,12 +99,12 @@ def bulk_load(url: str, rows: int, client_id: int, authority: dict) -> float:
                                  version="1.0.0", stored=stamp, timestamp=stamp)
                 statements.append((seq, statement["id"], cursor.when(moment.replace(microsecond=moment.microsecond // 1000 * 1000)),
                                    False, None, False, client_id, json.dumps(statement, separators=(",", ":"))))
-                key_rows += [(k, seq) for k in keys.statement_keys(statement)]
+                key_rows += [(keys.era(seq), k, seq) for k in keys.statement_keys(statement)]
             if cursor.sqlite:
                 raw.execute("BEGIN")
                 raw.executemany("INSERT INTO xapi_statements (seq, statement_id, stored, voided, ref_id, voiding, "
                                 "client_id, body) VALUES (?,?,?,?,?,?,?,?)", statements)
-                raw.executemany('INSERT INTO xapi_statement_keys ("key", seq) VALUES (?,?)', sorted(key_rows))
+                raw.executemany('INSERT INTO xapi_statement_keys (era, "key", seq) VALUES (?,?,?)', sorted(key_rows))
                 raw.execute("COMMIT")
             else:
                 with raw.cursor() as pg:
@@ -112,7 +112,7 @@ def bulk_load(url: str, rows: int, client_id: int, authority: dict) -> float:
                                  "body) FROM STDIN") as copy:
                         for row in statements:
                             copy.write_row(row)
-                    with pg.copy('COPY xapi_statement_keys ("key", seq) FROM STDIN') as copy:
+                    with pg.copy('COPY xapi_statement_keys (era, "key", seq) FROM STDIN') as copy:
                         for row in key_rows:
                             copy.write_row(row)
                 raw.commit()

@@ -56,11 +56,13 @@ class XapiStatement(SQLModel, table=True):
 class XapiStatementKey(SQLModel, table=True):
     """One filterable fact about a statement (verb, agent, activity, registration) as a 64-bit hash.
 
-    Every filter is an index range scan on (key, seq), already in the order results are returned.
+    Every filter is an index range scan on (era, key, seq) per era, newest first, already in the order
+    results are returned; the era (``keys.era``) keeps a write's index pages together.
     """
 
     __tablename__ = "xapi_statement_keys"
     __table_args__ = {"sqlite_with_rowid": False}
+    era: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
 

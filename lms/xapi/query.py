@@ -1,10 +1,10 @@
 """Reading statements: single ones by id and filtered pages with an opaque ``more`` cursor.
 
 Every filter is a filter key (see ``keys``); a query scans the most selective key's index range in
-seq order and checks the others by primary-key lookups, so a page costs a few index reads however
-many statements are stored. A query with no filter key (all statements, or only since / until) scans
-the (stored, seq) index in that order, so its plan never depends on the planner's estimate of how many
-statements a time range holds.
+each era, in seq order, and checks the others by primary-key lookups, so a page costs a few index
+reads however many statements are stored. A query with no filter key (all statements, or only since
+/ until) scans the (stored, seq) index in that order, so its plan never depends on the planner's
+estimate of how many statements a time range holds.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Connection, Row, Select, and_, bindparam, exists, select, text, tuple_, union
+from sqlalchemy import (BigInteger, Connection, Row, Select, and_, bindparam, exists, func, literal_column, select, text,
+                        tuple_, union)
 
 from lms.db import utcnow
 from lms.xapi import keys, values
@@ -87,22 +88,43 @@ def _key_groups(facts: list) -> list[list[int]]:
     return groups
 
 
+_NEWEST = select(func.max(STATEMENTS.c.seq))
+
+
+def newest_seq(conn: Connection) -> int:
+    """The highest seq stored (0 when none), which bounds the eras a filtered query reads."""
+    return conn.execute(_NEWEST).scalar() or 0
+
+
 def page(conn: Connection, filters: Filters, limit: int, client_id: int | None = None) -> tuple[list, Row | None]:
     """Rows (seq, stored, body) of one page, and the row to continue after (None when this is the last).
 
     ``client_id`` limits the page to statements that client stored (the statements/read/mine scope).
     """
-    rows = conn.execute(page_query(filters, limit, client_id)).all()
+    newest = newest_seq(conn) if filters.facts else 0
+    rows = conn.execute(page_query(filters, limit, client_id, newest)).all()
     if len(rows) > limit:
         rows = rows[:limit]
         return rows, rows[-1]
     return rows, None
 
 
-def page_query(filters: Filters, limit: int, client_id: int | None = None) -> Select:
-    """The query for one page, with one row more than the page holds (which says there is a next page)."""
+def _eras(filters: Filters, newest_seq: int) -> list[int]:
+    """The eras a filtered page reads, in its order: none past the ``more`` cursor."""
+    if filters.ascending:
+        found = keys.eras(newest_seq, descending=False)
+        return found[keys.era(filters.after):] if filters.after is not None else found
+    return keys.eras(newest_seq if filters.after is None else min(newest_seq, filters.after))
+
+
+def page_query(filters: Filters, limit: int, client_id: int | None = None, newest_seq: int = 0) -> Select:
+    """The query for one page, with one row more than the page holds (which says there is a next page).
+
+    ``newest_seq`` (the highest stored) bounds the eras a filtered query reads.
+    """
     groups = _keys_in_sql(_key_groups(filters.facts))
     descending = not filters.ascending
+    eras = _eras(filters, newest_seq)
 
     def after(seq_col) -> list:  # noqa: ANN001
         if filters.after is None:
@@ -127,7 +149,7 @@ def page_query(filters: Filters, limit: int, client_id: int | None = None) -> Se
         for index, group in enumerate(groups[1:], 1):
             other = KEYS.alias(f"k{index}")
             match = other.c.key == group[0] if len(group) == 1 else other.c.key.in_(group)
-            found.append(exists().where(and_(match, other.c.seq == seq_col)))
+            found.append(exists().where(and_(other.c.era == _era_of(seq_col), match, other.c.seq == seq_col)))
         return found
 
     def ordered(col):  # noqa: ANN001, ANN202
@@ -141,8 +163,8 @@ def page_query(filters: Filters, limit: int, client_id: int | None = None) -> Se
         driver = KEYS.alias("k0")
         query = (select(*columns)
                  .select_from(driver.join(STATEMENTS, STATEMENTS.c.seq == driver.c.seq))
-                 .where(driver.c.key == groups[0][0], *conditions(driver.c.seq))
-                 .order_by(ordered(driver.c.seq)).limit(limit + 1))
+                 .where(driver.c.era.in_(eras), driver.c.key == groups[0][0], *conditions(driver.c.seq))
+                 .order_by(ordered(driver.c.era), ordered(driver.c.seq)).limit(limit + 1))
     else:
         # One ordered index range scan per key of the driving filter, merged: each returns at most
         # a page, so a related_* filter costs two short scans rather than a sort of every match.
@@ -151,12 +173,17 @@ def page_query(filters: Filters, limit: int, client_id: int | None = None) -> Se
             driver = KEYS.alias("k0")
             members.append(select(driver.c.seq)
                            .select_from(driver.join(STATEMENTS, STATEMENTS.c.seq == driver.c.seq))
-                           .where(driver.c.key == driver_key, *conditions(driver.c.seq))
-                           .order_by(ordered(driver.c.seq)).limit(limit + 1).subquery())
+                           .where(driver.c.era.in_(eras), driver.c.key == driver_key, *conditions(driver.c.seq))
+                           .order_by(ordered(driver.c.era), ordered(driver.c.seq)).limit(limit + 1).subquery())
         wanted = union(*(select(member.c.seq) for member in members))
         query = (select(*columns).where(STATEMENTS.c.seq.in_(wanted))
                  .order_by(ordered(STATEMENTS.c.seq)).limit(limit + 1))
     return query
+
+
+def _era_of(seq_col):  # noqa: ANN001, ANN202
+    """A seq column's era in SQL (both databases shift integers with >>)."""
+    return seq_col.op(">>")(literal_column(str(keys.ERA_BITS)))
 
 
 def single(conn: Connection, statement_id: str, *, voided: bool, client_id: int | None = None) -> str | None:

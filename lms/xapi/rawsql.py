@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 import psycopg
 from sqlalchemy import Connection
 
+from lms.xapi import keys as filter_keys
+
+
 class Race(Exception):
     """Another transaction stored a statement with one of these ids first (PostgreSQL); retry."""
 
@@ -37,8 +40,9 @@ WITH stored AS (
     INSERT INTO xapi_statements (statement_id, stored, voided, ref_id, voiding, client_id, body)
     VALUES {rows} RETURNING seq, statement_id
 ), filter_keys AS (
-    INSERT INTO xapi_statement_keys ("key", seq)
-    SELECT k.key, stored.seq FROM (VALUES {keys}) AS k (statement_id, key) JOIN stored USING (statement_id)
+    INSERT INTO xapi_statement_keys (era, "key", seq)
+    SELECT CAST(stored.seq >> {era_bits} AS INTEGER), k.key, stored.seq
+    FROM (VALUES {keys}) AS k (statement_id, key) JOIN stored USING (statement_id)
 )
 SELECT seq, statement_id FROM stored"""
 
@@ -97,14 +101,15 @@ class Cursor:
         try:
             if self.sqlite or not keys or 7 * len(rows) + 2 * len(keys) > _PARAMETERS:
                 seqs = self._insert_rows(rows)
-                self.cursor.executemany(f'INSERT INTO xapi_statement_keys ("key", seq) VALUES ({self.marks(2)})',
-                                        [(key, seqs[statement_id]) for statement_id, key in keys])
+                self.cursor.executemany(f'INSERT INTO xapi_statement_keys (era, "key", seq) VALUES ({self.marks(3)})',
+                                        [(filter_keys.era(seqs[statement_id]), key, seqs[statement_id])
+                                         for statement_id, key in keys])
                 return seqs
             # Numbered placeholders, which psycopg passes through as they are: converting %s in a text this
             # long (psycopg caches only short ones) cost three times the rest of the call.
             number = iter(range(1, 7 * len(rows) + 2 * len(keys) + 1))
             sql = _INSERT_WITH_KEYS.format(
-                rows=", ".join("($%d, $%d, $%d, $%d, $%d, $%d, $%d)" % tuple(next(number) for _ in range(7))
+                era_bits=filter_keys.ERA_BITS, rows=", ".join("($%d, $%d, $%d, $%d, $%d, $%d, $%d)" % tuple(next(number) for _ in range(7))
                                for _ in rows),
                 keys=", ".join("($%d, $%d::bigint)" % (next(number), next(number)) for _ in keys))
             cursor = psycopg.RawCursor(self.cursor.connection)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, func, select
 
 from lms.paging import Page, fit_page
-from lms.xapi import keys, values
+from lms.xapi import keys, query, values
 from lms.xapi.models import XapiStatement, XapiStatementKey
 
 STATEMENTS = XapiStatement.__table__
@@ -34,26 +34,30 @@ def person_ifi(config, person_id: int, email: str | None) -> str:  # noqa: ANN00
     return keys.ifi({"account": {"homePage": config["XAPI_HOMEPAGE"], "name": str(person_id)}})
 
 
-def _matching(ifi: str):  # noqa: ANN202
+def _matching(conn: Connection, ifi: str):  # noqa: ANN202
+    """The person's statements: their agent key in every era (see ``keys.ERA_BITS``), newest first."""
     return (KEYS.join(STATEMENTS, STATEMENTS.c.seq == KEYS.c.seq),
-            [KEYS.c.key == keys.key(keys.AGENT, ifi), STATEMENTS.c.voided.is_(False)])
+            [KEYS.c.era.in_(keys.eras(query.newest_seq(conn))), KEYS.c.key == keys.key(keys.AGENT, ifi), STATEMENTS.c.voided.is_(False)])
+
+
+_NEWEST_FIRST = (KEYS.c.era.desc(), KEYS.c.seq.desc())
 
 
 def page(conn: Connection, ifi: str, number: int, size: int = 25) -> Page:
     """Newest first; ``number`` counts from 1 and is clamped to the pages there are."""
-    joined, conditions = _matching(ifi)
+    joined, conditions = _matching(conn, ifi)
     total = conn.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
     number = fit_page(number, total, size)
     rows = conn.execute(select(STATEMENTS.c.body).select_from(joined).where(*conditions)
-                        .order_by(KEYS.c.seq.desc()).limit(size).offset((number - 1) * size)).scalars()
+                        .order_by(*_NEWEST_FIRST).limit(size).offset((number - 1) * size)).scalars()
     return Page([describe(json.loads(body)) for body in rows], total, number, size)
 
 
 def everything(conn: Connection, ifi: str) -> list[str]:
     """Every statement (stored JSON), newest first, for the download."""
-    joined, conditions = _matching(ifi)
+    joined, conditions = _matching(conn, ifi)
     return list(conn.execute(select(STATEMENTS.c.body).select_from(joined).where(*conditions)
-                             .order_by(KEYS.c.seq.desc())).scalars())
+                             .order_by(*_NEWEST_FIRST)).scalars())
 
 
 def _text(langmap: dict | None, fallback: str) -> str:

@@ -202,14 +202,14 @@ def _inherit(conn: Connection, fresh: list[_Pending], known: dict, referrers: li
         for row in rows:
             new = waiting[row.ref_id] - _keys_of(conn, row.seq)
             if new:
-                conn.execute(insert(KEYS), [{"key": k, "seq": row.seq} for k in new])
+                conn.execute(insert(KEYS), [{"era": keys.era(row.seq), "key": k, "seq": row.seq} for k in new])
                 next_waiting[row.statement_id] = new
         waiting = next_waiting
         rows = list(rawsql.Cursor(conn).referring_to(list(waiting))) if waiting else []
 
 
 def _keys_of(conn: Connection, seq: int) -> set[int]:
-    return set(conn.execute(select(KEYS.c.key).where(KEYS.c.seq == seq)).scalars())
+    return set(conn.execute(select(KEYS.c.key).where(KEYS.c.era == keys.era(seq), KEYS.c.seq == seq)).scalars())
 
 
 def _store_attachments(conn: Connection, attachments: dict[str, tuple[str, bytes]]) -> None:
