@@ -176,6 +176,18 @@ def test_pages_without_a_filter_key_follow_stored_time_through_ties(lrs, monkeyp
     assert _page_through(lrs, since="2026-03-07T09:00:00Z", ascending="true") == [late, *batch]
 
 
+def _assert_read_in_order(conn, query, **shows: str) -> None:  # noqa: ANN001
+    """The query's plan reads the index its dialect's plan text shows, with no sort step."""
+    compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+    if conn.dialect.name == "sqlite":
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+        sorting = "TEMP B-TREE"
+    else:
+        plan = " ".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+        sorting = "Sort"
+    assert shows[conn.dialect.name] in plan and sorting not in plan, plan
+
+
 def test_a_time_range_page_reads_the_stored_index_in_order_without_sorting(app):  # noqa: ANN001
     # Sorting every statement in the range made a "since" query slow whenever the planner's statistics
     # were behind a burst of writes; an ordered index scan stops after one page, whatever the estimate.
@@ -191,13 +203,8 @@ def test_a_time_range_page_reads_the_stored_index_in_order_without_sorting(app):
             conn.exec_driver_sql("ANALYZE xapi_statements")
         for filters in (Filters(since=datetime(2026, 3, 7, tzinfo=UTC)), Filters(ascending=True, until=datetime(2026, 3, 7, tzinfo=UTC)),
                         Filters(after=10, after_stored=datetime(2026, 3, 7, tzinfo=UTC))):
-            compiled = page_query(filters, 50).compile(conn, compile_kwargs={"literal_binds": True})
-            if conn.dialect.name == "sqlite":
-                plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
-                assert "ix_xapi_statements_stored_seq" in plan and "TEMP B-TREE" not in plan, plan
-            else:
-                plan = " ".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
-                assert "ix_xapi_statements_stored_seq" in plan and "Sort" not in plan, plan
+            _assert_read_in_order(conn, page_query(filters, 50), sqlite="ix_xapi_statements_stored_seq",
+                                  postgresql="ix_xapi_statements_stored_seq")
 
 
 def test_a_filtered_page_reads_each_era_in_order_without_sorting(app):  # noqa: ANN001
@@ -218,14 +225,8 @@ def test_a_filtered_page_reads_each_era_in_order_without_sorting(app):  # noqa: 
             conn.exec_driver_sql("ANALYZE xapi_statements")
             conn.exec_driver_sql("ANALYZE xapi_statement_keys")
         for filters in (Filters(facts=[agent]), Filters(facts=[agent], ascending=True, after=70_000)):
-            compiled = page_query(filters, 50, newest_seq=20 << keys.ERA_BITS).compile(
-                conn, compile_kwargs={"literal_binds": True})
-            if conn.dialect.name == "sqlite":
-                plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
-                assert "era=? AND key=?" in plan and "TEMP B-TREE" not in plan, plan
-            else:
-                plan = " ".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
-                assert "pk_xapi_statement_keys" in plan and "Sort" not in plan, plan
+            _assert_read_in_order(conn, page_query(filters, 50, newest_seq=20 << keys.ERA_BITS),
+                                  sqlite="era=? AND key=?", postgresql="pk_xapi_statement_keys")
 
 
 def test_a_forged_more_token_is_refused(lrs):  # noqa: ANN001
