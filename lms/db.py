@@ -97,8 +97,8 @@ def _configure_sqlite(engine: Engine) -> None:
 def init_app(app: Flask) -> None:
     """Create the engine and its kept reading connections; close each context's session at its end."""
     engine = app.extensions["lms.engine"] = make_engine(app.config["DATABASE_URL"], app.config["SQL_ECHO"])
-    kept = app.extensions["lms.readers"] = KeptReaders()
-    event.listen(engine, "engine_disposed", lambda _engine: kept.drop())
+    kept = app.extensions["lms.readers"] = KeptConnections()
+    event.listen(engine, "engine_disposed", kept.drop)
     app.teardown_appcontext(release)
 
 
@@ -122,7 +122,7 @@ def reader() -> Connection:
     """The connection for reads: the session's, flushed, while its transaction is under way (so the
     reads see what it wrote); otherwise the app context's connection outside any transaction
     (``read_connection``), taken on first use and kept until the context ends, then kept for a later
-    context (``KeptReaders``). Who is signed in and a read-only page's queries then share it, with no
+    context (``KeptConnections``). Who is signed in and a read-only page's queries then share it, with no
     ORM session.
 
     Outside a transaction each query sees what is committed when it runs (as PostgreSQL's default
@@ -138,8 +138,9 @@ def reader() -> Connection:
     return g.lms_reader
 
 
-class KeptReaders:
-    """Reading connections kept from one app context to the next (``reader``), most recently used first.
+class KeptConnections:
+    """Connections kept from one app context to the next, most recently used first: the reading ones
+    (``reader``), and the LRS's (``lms.xapi.wsgi``).
 
     Checking a connection out of SQLAlchemy's pool and back in cost 7 % of a rendered dashboard's
     instructions. One kept idle past IDLE_PING_SECONDS is checked first, as the pool checks its own.
@@ -173,7 +174,7 @@ class KeptReaders:
             connection.rollback()
         self._idle.append((connection, time.monotonic()))
 
-    def drop(self) -> None:
+    def drop(self, _engine: Engine | None = None) -> None:
         """Close every kept connection (the engine was disposed: tests drop databases after)."""
         while self._idle:
             connection = self._idle.pop()[0]

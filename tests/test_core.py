@@ -161,7 +161,7 @@ def _is_closed(driver_connection) -> bool:  # noqa: ANN001
 
 def test_kept_readers_are_taken_newest_first_and_checked_after_idling(tmp_path, monkeypatch):
     engine = create_engine(f"sqlite:///{tmp_path / 'kept.sqlite3'}")
-    kept = db.KeptReaders(limit=2)
+    kept = db.KeptConnections(limit=2)
     older, newer, extra = engine.connect(), engine.connect(), engine.connect()
     for connection in (older, newer, extra):
         kept.keep(connection)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, event
 
-from lms.db import make_engine
+from lms.db import KeptConnections, make_engine
 
 log = logging.getLogger(__name__)
 # A statement's commit writes some ten log pages; the longer the interval, the more of them are
@@ -85,8 +85,9 @@ class SqliteWriters:
             # mapping costs no system calls.
             dbapi_conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
 
+        self.kept = KeptConnections()  # this engine's connections, from one request to the next
         # Its connections go when the app's engine is disposed (tests build and drop many apps).
-        event.listen(main, "engine_disposed", lambda _engine: self.engine.dispose())
+        event.listen(main, "engine_disposed", lambda _engine: (self.kept.drop(), self.engine.dispose()))
         self._mutex = threading.Lock()
         self._fd: int | None = None
 

@@ -206,3 +206,36 @@ def test_concurrent_batches_sharing_new_activities_do_not_deadlock(app, lrs):  #
         thread.join()
     assert results == [200] * 20
     assert lrs.get("/activities", activityId=names[0]).get_json()["definition"]["name"]["en-GB"].startswith(names[0])
+
+
+def test_a_request_s_connection_is_kept_for_the_next_not_checked_out_again(app, lrs):  # noqa: ANN001
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    lrs.store(statement(id=new_id()))  # the first request of each kind connects
+    assert ids_of(lrs.get()) != []
+    checkouts = []
+    listener = lambda *args: checkouts.append(args)  # noqa: E731
+    event.listen(Pool, "checkout", listener)
+    try:
+        wanted = new_id()
+        assert lrs.post([statement(id=wanted), {"verb": "no actor"}]).status_code == 400  # rolled back
+        lrs.store(statement(id=wanted))
+        assert wanted in ids_of(lrs.get())
+    finally:
+        event.remove(Pool, "checkout", listener)
+    assert checkouts == []
+    with app.app_context():
+        from lms import db
+
+        kept = [app.extensions["lms.xapi.kept"]]
+        writers = app.extensions.get("lms.xapi.sqlite_writers")
+        kept += [writers.kept] if writers is not None else []
+        assert any(k._idle for k in kept)
+        db.engine().dispose()  # as tests and shutdown do: every kept connection is closed
+        assert not any(k._idle for k in kept)
+
+
+def ids_of(response) -> list[str]:  # noqa: ANN001
+    assert response.status_code == 200, response.get_json()
+    return [s["id"] for s in response.get_json()["statements"]]
