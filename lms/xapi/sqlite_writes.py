@@ -52,17 +52,15 @@ def _next_interval(every: int, log_pages: int) -> int:
 def _copy_unlocked(passive: Callable[[], tuple[int, int, int]]) -> int:
     """PASSIVE checkpoints until the writers add little meanwhile (at most PASSIVE_ROUNDS); returns the
     log's size at the first, in pages. ``passive`` runs one and gives SQLite's (busy, log, copied)."""
-    first = size = None
+    sizes = []
     for _round in range(PASSIVE_ROUNDS):
         _busy, log_pages, _copied = passive()
         if log_pages < 0:  # not in WAL mode, or another process is checkpointing
-            return first if first is not None else log_pages
-        grown = log_pages - (size or 0)
-        first = log_pages if first is None else first
-        size = log_pages
-        if grown <= SMALL_REST_PAGES:
             break
-    return first
+        sizes.append(log_pages)
+        if log_pages - (sizes[-2] if len(sizes) > 1 else 0) <= SMALL_REST_PAGES:
+            break
+    return sizes[0] if sizes else -1
 
 
 class SqliteWriters:
