@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, Connection, Row, Select, and_, bindparam, exists, func, literal_column, select, text,
-                        tuple_, union)
+from sqlalchemy import (BigInteger, Connection, Row, Select, and_, bindparam, exists, func, literal_column, select,
+                        text, tuple_, union)
 
 from lms.db import utcnow
 from lms.xapi import keys, values

@@ -109,7 +109,8 @@ class Cursor:
             # long (psycopg caches only short ones) cost three times the rest of the call.
             number = iter(range(1, 7 * len(rows) + 2 * len(keys) + 1))
             sql = _INSERT_WITH_KEYS.format(
-                era_bits=filter_keys.ERA_BITS, rows=", ".join("($%d, $%d, $%d, $%d, $%d, $%d, $%d)" % tuple(next(number) for _ in range(7))
+                era_bits=filter_keys.ERA_BITS,
+                rows=", ".join("($%d, $%d, $%d, $%d, $%d, $%d, $%d)" % tuple(next(number) for _ in range(7))
                                for _ in rows),
                 keys=", ".join("($%d, $%d::bigint)" % (next(number), next(number)) for _ in keys))
             cursor = psycopg.RawCursor(self.cursor.connection)

@@ -37,7 +37,8 @@ def person_ifi(config, person_id: int, email: str | None) -> str:  # noqa: ANN00
 def _matching(conn: Connection, ifi: str):  # noqa: ANN202
     """The person's statements: their agent key in every era (see ``keys.ERA_BITS``), newest first."""
     return (KEYS.join(STATEMENTS, STATEMENTS.c.seq == KEYS.c.seq),
-            [KEYS.c.era.in_(keys.eras(query.newest_seq(conn))), KEYS.c.key == keys.key(keys.AGENT, ifi), STATEMENTS.c.voided.is_(False)])
+            [KEYS.c.era.in_(keys.eras(query.newest_seq(conn))), KEYS.c.key == keys.key(keys.AGENT, ifi),
+             STATEMENTS.c.voided.is_(False)])
 
 
 _NEWEST_FIRST = (KEYS.c.era.desc(), KEYS.c.seq.desc())

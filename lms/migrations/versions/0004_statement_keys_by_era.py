@@ -22,7 +22,8 @@ ERA_BITS = 13  # lms.xapi.keys.ERA_BITS when this revision was written
 def _rebuild(columns: list[str], select: str) -> None:
     """Copy the keys into a table with the given primary key columns, which then takes the table's place."""
     if op.get_bind().dialect.name == 'postgresql':  # constraint names are schema-wide there
-        op.execute('ALTER TABLE xapi_statement_keys RENAME CONSTRAINT pk_xapi_statement_keys TO pk_xapi_statement_keys_old')
+        op.execute('ALTER TABLE xapi_statement_keys '
+                   'RENAME CONSTRAINT pk_xapi_statement_keys TO pk_xapi_statement_keys_old')
     types = {'era': sa.Integer(), 'key': sa.BigInteger(), 'seq': sa.BigInteger()}
     op.create_table('xapi_statement_keys_new',
                     *[sa.Column(name, types[name], autoincrement=False, nullable=False) for name in columns],
