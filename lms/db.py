@@ -238,7 +238,9 @@ def transaction() -> Iterator[Session]:
 def release(_exc: BaseException | None = None) -> None:
     """Close the app context's session and keep its reading connection for the next (every app's context teardown)."""
     current = g.pop("lms_session", None)
-    if current is not None:
+    # One that never began a transaction and holds no rows has nothing to release (a page that only read
+    # through db.reader()): closing it anyway was 2 % of a lesson page.
+    if current is not None and (current.in_transaction() or current.identity_map or current.new):
         current.close()
     reads = g.pop("lms_reader", None)
     if reads is not None:
