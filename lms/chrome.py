@@ -74,8 +74,9 @@ def page_header(service_name: str, home_url: str, navigation_items: Callable[[],
 
     The menu depends on nothing but the mount point, the page's endpoint and the person's role names.
     """
-    signed_in = current_user.is_authenticated
-    roles = frozenset(role for _, role in current_user.roles)
+    person = current_user._get_current_object()  # each read of the proxy loads it again: a few µs
+    signed_in = person.is_authenticated
+    roles = frozenset(role for _, role in person.roles)
     key = ("header", signed_in, service_name, home_url, request.script_root, request.endpoint, roles)
 
     def build() -> str:
@@ -96,7 +97,7 @@ def page_header(service_name: str, home_url: str, navigation_items: Callable[[],
 
     html = _cached(key, build)
     if signed_in:
-        html = html.replace(NAME, str(escape(current_user.name))).replace(TOKEN, generate_csrf())
+        html = html.replace(NAME, str(escape(person.name))).replace(TOKEN, generate_csrf())
     return Markup(html)
 
 

@@ -75,7 +75,8 @@ def personal_page(view: Callable[..., Any]) -> Callable[..., Any]:
         environ = request.environ
         # Per session, not per person: the page's form token is bound to the session's CSRF secret, and is
         # far younger than its time limit (an hour) whenever the page is served, so it is kept as it is.
-        key = (current_user.id, current_user.learning_version, secret,
+        person = current_user._get_current_object()  # each read of the proxy loads it again: a few µs
+        key = (person.id, person.learning_version, secret,
                environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"),
                environ.get("QUERY_STRING"))
         page = store.get(key)
