@@ -93,9 +93,13 @@ def open_modules(bundle: Bundle, local_ids: Sequence[str], done: Set[str]) -> fr
     return frozenset(order)
 
 
-def next_module(bundle: Bundle, local_ids: Sequence[str], done: Set[str], modules: Mapping[str, Module]) -> str | None:
-    """The module to suggest next: the first missing required one, else a choice that helps most."""
-    state = evaluate(bundle, local_ids, done, modules)
+def next_module(bundle: Bundle, local_ids: Sequence[str], done: Set[str], modules: Mapping[str, Module],
+                state: BundleState | None = None) -> str | None:
+    """The module to suggest next: the first missing required one, else a choice that helps most.
+
+    ``state`` is ``evaluate``'s answer for the same arguments, when the caller already has it.
+    """
+    state = state or evaluate(bundle, local_ids, done, modules)
     if state.complete:
         return None
     if state.missing:

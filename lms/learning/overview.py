@@ -98,7 +98,7 @@ def dashboard(connection: Connection, user_id: int, now: datetime, *, soon: int 
         if bundle is None:  # content withdrawn since: nothing to show or do
             continue
         state = evaluate(bundle, enrolment.local_module_ids, done, content.modules)
-        upcoming = next_module(bundle, enrolment.local_module_ids, done, content.modules)
+        upcoming = next_module(bundle, enrolment.local_module_ids, done, content.modules, state)
         due = due_status(enrolment.due_at, enrolment.completed_at, now, soon)
         items.append(DashboardItem(enrolment, bundle, Progress.of(state, enrolment),
                                    content.modules.get(upcoming) if upcoming else None, due))
@@ -206,7 +206,7 @@ def bundle_overview(session: Session, user_id: int, bundle_id: str, now: datetim
     required = tuple(row(m) for m in state.required if m in content.modules)
     groups = tuple((g.group, tuple(row(m, g.group) for m in g.group.modules), len(g.done)) for g in state.groups)
     standards = tuple((content.standards[s], s in state.covered) for s in bundle.standards if s in content.standards)
-    upcoming = next_module(bundle, enrolment.local_module_ids, done, content.modules)
+    upcoming = next_module(bundle, enrolment.local_module_ids, done, content.modules, state)
     return BundleOverview(context, state, Progress.of(state, enrolment), required, groups, standards,
                           content.modules.get(upcoming) if upcoming else None,
                           due_status(enrolment.due_at, enrolment.completed_at, now, soon_days()))

@@ -129,6 +129,7 @@ def test_next_module_is_always_one_still_to_do_in_the_bundle(content, data):
     b, modules, local = content
     done = data.draw(st.sets(st.sampled_from(sorted(modules))))
     suggestion = next_module(b, local, done, modules)
+    assert next_module(b, local, done, modules, evaluate(b, local, done, modules)) == suggestion  # given the state
     if evaluate(b, local, done, modules).complete:
         assert suggestion is None
     else:
