@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from flask import Flask
+from flask.globals import _cv_request
 
 from lms import db, pages
 from lms.config import check_production, load_config
@@ -25,6 +26,56 @@ CORE_BLUEPRINTS = (
     "lms.xapi.record_views",
 )
 
+URL_LIMIT = 4096  # addresses remembered per process: the content's pages, several times over
+
+
+class App(Flask):
+    """Flask, remembering which of its functions are synchronous and the addresses it has built.
+
+    ``ensure_sync`` asked ``inspect`` afresh about every before- and after-request function, context
+    processor, teardown and view on every request: 2 % of a rendered page. A page builds several
+    addresses (breadcrumbs, links to modules), each as costly as a line of the page.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self._urls: dict[tuple, str] = {}
+
+    def url_for(self, /, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
+                _scheme: str | None = None, _external: bool | None = None, **values: Any) -> str:
+        """A page's address as Flask builds it, remembered by everything the result depends on.
+
+        Only a plain in-request address is remembered: not an external one, an anchor or a method, nor
+        any while a plugin adds URL defaults (which may read the request).
+        """
+        context = _cv_request.get(None)
+        adapter = context.url_adapter if context is not None else None
+        if adapter is None or _anchor or _method or _scheme or _external \
+                or any(self.url_default_functions.values()):
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                                   _external=_external, **values)
+        blueprint = context.request.blueprint if endpoint[:1] == "." else None
+        key = (endpoint, blueprint, adapter.script_name, adapter.server_name, adapter.subdomain,
+               adapter.url_scheme, *values.items())
+        try:
+            return self._urls[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key (a list of query arguments)
+            return super().url_for(endpoint, **values)
+        url = super().url_for(endpoint, **values)
+        if len(self._urls) >= URL_LIMIT:
+            self._urls.clear()
+        self._urls[key] = url
+        return url
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        sync = self._sync.get(func)
+        if sync is None:
+            sync = self._sync[func] = super().ensure_sync(func)
+        return sync
+
 
 def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | None = None) -> Flask:
     """Build the app; refuses to start on an unsafe production setup or invalid content."""
@@ -32,7 +83,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     problems = check_production(settings)
     if problems:
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
-    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app = App(__name__, instance_path=settings["INSTANCE_PATH"])
     from lms.web import PageEnvironment
 
     app.jinja_environment = PageEnvironment  # before anything creates app.jinja_env

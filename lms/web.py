@@ -72,16 +72,13 @@ def navigation(app: Flask) -> list[NavItem]:
 
 
 def _link(endpoint: str) -> str | None:
-    """The address of a page that takes no arguments (None if there is none), built once per mount point:
-    every page's menu and footer need several, and building one costs as much as rendering a line of the page."""
-    links: dict[tuple[str, str], str | None] = current_app.extensions.setdefault("lms.links", {})
-    key = (request.script_root, endpoint)
-    if key not in links:
-        try:
-            links[key] = url_for(endpoint) if endpoint in current_app.view_functions else None
-        except BuildError:  # the endpoint needs arguments: it cannot be a menu link
-            links[key] = None
-    return links[key]
+    """The address of a page that takes no arguments (None if there is none): for menus and footers."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint)
+    except BuildError:  # the endpoint needs arguments: it cannot be a menu link
+        return None
 
 
 def navigation_items() -> list[dict]:

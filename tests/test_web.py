@@ -312,3 +312,44 @@ def test_copy_assets_takes_bundles_images_and_manifest_without_source_maps_or_re
 def test_copy_assets_says_what_is_missing(tmp_path):
     with pytest.raises(AssetsMissing, match="does not hold"):
         copy_assets(tmp_path, tmp_path / "out")
+
+
+def test_addresses_are_built_once_per_mount_point_and_are_what_flask_builds(app, monkeypatch):
+    """The app remembers a plain in-request address; never across mount points, schemes or hosts."""
+    from flask import Flask, url_for
+    from werkzeug.routing import MapAdapter
+
+    builds = []
+    real_build = MapAdapter.build
+    monkeypatch.setattr(MapAdapter, "build", lambda self, *a, **k: builds.append(a[0]) or real_build(self, *a, **k))
+
+    def flask_builds(endpoint: str, **values) -> str:  # noqa: ANN003
+        return Flask.url_for(app, endpoint, **values)
+
+    for base, script in (("http://localhost/", ""), ("http://localhost/lms/", "/lms"), ("https://other.example/", "")):
+        with app.test_request_context("/learning/induction", base_url=base):
+            first = url_for("learning.module", bundle_id="induction", module_id="m1")
+            assert first == flask_builds("learning.module", bundle_id="induction", module_id="m1")
+            assert first.startswith(f"{script}/learning/induction/")
+            built = len(builds)
+            assert url_for("learning.module", bundle_id="induction", module_id="m1") == first
+            assert len(builds) == built  # the second time, not built again
+            assert url_for(".bundle", bundle_id="induction") == flask_builds("learning.bundle", bundle_id="induction")
+            # Not remembered: external, anchored, and query lists (which cannot be a key).
+            assert url_for("learning.dashboard", _external=True) == flask_builds("learning.dashboard", _external=True)
+            assert url_for("learning.dashboard", _anchor="top").endswith("/#top")
+            assert url_for("catalog.index", tag=["a", "b"]).endswith("?tag=a&tag=b")
+
+
+def test_addresses_are_not_remembered_while_url_defaults_may_change_them(app):
+    from flask import g, url_for
+
+    @app.url_defaults
+    def _language(endpoint: str, values: dict) -> None:
+        if "lang" in g:
+            values.setdefault("lang", g.lang)
+
+    with app.test_request_context("/"):
+        assert url_for("catalog.index") == "/catalogue"
+        g.lang = "cy"
+        assert url_for("catalog.index") == "/catalogue?lang=cy"
