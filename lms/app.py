@@ -56,8 +56,9 @@ class App(Flask):
             return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
                                    _external=_external, **values)
         blueprint = context.request.blueprint if endpoint[:1] == "." else None
+        # Each value's type too: 1 and True are equal keys, but not the same address.
         key = (endpoint, blueprint, adapter.script_name, adapter.server_name, adapter.subdomain,
-               adapter.url_scheme, *values.items())
+               adapter.url_scheme, *((name, value, type(value)) for name, value in values.items()))
         try:
             return self._urls[key]
         except KeyError:

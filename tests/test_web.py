@@ -339,6 +339,8 @@ def test_addresses_are_built_once_per_mount_point_and_are_what_flask_builds(app,
             assert url_for("learning.dashboard", _external=True) == flask_builds("learning.dashboard", _external=True)
             assert url_for("learning.dashboard", _anchor="top").endswith("/#top")
             assert url_for("catalog.index", tag=["a", "b"]).endswith("?tag=a&tag=b")
+            assert url_for("catalog.index", page=1).endswith("?page=1")
+            assert url_for("catalog.index", page=True).endswith("?page=True")  # equal to 1 as a key, not as an address
 
 
 def test_addresses_are_not_remembered_while_url_defaults_may_change_them(app):
