@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask import g
 from sqlmodel import select
 
 from lms import db
@@ -91,7 +92,11 @@ def test_a_module_end_to_end_through_http(session, make_user, login_as):
     assert "Not started" in main(client.get("/learning/starter/alpha"))
     # The lesson, page by page, resuming where left off.
     lesson = "/learning/starter/alpha/lesson"
+    db.release()  # the test's own session: requests share its app context, so they see what g holds
     assert "First page of alpha" in main(client.get(lesson))
+    assert "lms_session" not in g  # a lesson page reads without making an ORM session
+    client.get("/learning/starter/alpha/check")
+    assert "lms_session" in g  # a quiz page reads its attempt through one
     assert client.post(lesson, data={"action": "next", "page": "1"}).headers["Location"].endswith(lesson)
     assert "Second page of alpha" in main(client.get(lesson))
     finished = client.post(lesson, data={"action": "next", "page": "2"})
