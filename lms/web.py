@@ -100,9 +100,14 @@ def footer_items() -> list[dict]:
     return [{"text": text, "href": href} for text, endpoint in FOOTER_LINKS if (href := _link(endpoint))]
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
 def format_date(value: date | datetime | None) -> str:
-    """GOV.UK / NHS style dates: 7 March 2026."""
-    return f"{value.day} {value:%B %Y}" if value else ""
+    """GOV.UK / NHS style dates: 7 March 2026. Month names in English whatever the server's locale (and
+    without strftime, which cost more than the rest of a due-date line)."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}" if value else ""
 
 
 def role_label(value: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from sqlalchemy import bindparam, event, or_, select
+import pytest
+from sqlalchemy import Engine, bindparam, event, or_, select
 
 from lms import db
 from lms.auth.models import User
@@ -37,16 +38,19 @@ def test_rows_match_sqlalchemy_with_fixed_and_given_parameters_inside_the_transa
     assert plain.rows(connection, user_id=other.id + person.id + 1) == []
 
 
-def test_the_engine_s_cursor_events_see_the_query(session, make_user):
+@pytest.mark.parametrize("event_name", ["before_cursor_execute", "after_cursor_execute"])
+@pytest.mark.parametrize("target", ["engine", "every engine", "connection"])
+def test_cursor_events_see_the_query_wherever_they_are_listened_to(session, make_user, target, event_name):
     person = make_user()
+    connection = session.connection()
+    listened = {"engine": db.engine(), "every engine": Engine, "connection": connection}[target]
     seen = []
     listener = lambda _conn, _cursor, statement, parameters, *_rest: seen.append((statement, parameters))  # noqa: E731
-    event.listen(db.engine(), "before_cursor_execute", listener)
+    event.listen(listened, event_name, listener)
     try:
-        PlainQuery(select(User.name).where(User.id == bindparam("user_id"))).scalars(session.connection(),
-                                                                                     user_id=person.id)
+        PlainQuery(select(User.name).where(User.id == bindparam("user_id"))).scalars(connection, user_id=person.id)
     finally:
-        event.remove(db.engine(), "before_cursor_execute", listener)
+        event.remove(listened, event_name, listener)
     assert len(seen) == 1 and seen[0][0].lstrip().startswith("SELECT users.name")
     assert person.id in (seen[0][1].values() if isinstance(seen[0][1], dict) else seen[0][1])
 

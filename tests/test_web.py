@@ -355,3 +355,16 @@ def test_addresses_are_not_remembered_while_url_defaults_may_change_them(app):
         assert url_for("catalog.index") == "/catalogue"
         g.lang = "cy"
         assert url_for("catalog.index") == "/catalogue?lang=cy"
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_dates_read_day_month_name_year_in_english(month):
+    from datetime import date, datetime, timezone
+
+    from lms.web import format_date
+
+    first = date(2027, month, 1)
+    assert format_date(first) == f"1 {first:%B} 2027"  # strftime's names in the C locale tests run in
+    late = datetime(2026, month, 28, 23, 59, tzinfo=timezone.utc)
+    assert format_date(late) == f"28 {late:%B} 2026"
+    assert format_date(None) == ""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Callable
 
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
-from flask_login.utils import login_url
+from flask_login.utils import _create_identifier, login_url
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -44,6 +44,24 @@ def _load_user(token: str) -> Principal | None:
     if principal is None or not principal.is_active or principal.session_version != int(version):
         return None
     return principal
+
+
+@lru_cache(maxsize=4096)
+def _identifier(_forwarded_for: str | None, _address: str | None, _user_agent: str | None) -> str:
+    # The arguments are only the cache's key: the request holds the same values, which Flask-Login reads.
+    return _create_identifier()
+
+
+def client_identifier() -> str:
+    """Flask-Login's session-protection identifier of the client, remembered by what it is made of.
+
+    Flask-Login hashes the client's address and browser with SHA-512 on every request that loads the person.
+    """
+    environ = request.environ
+    return _identifier(environ.get("HTTP_X_FORWARDED_FOR"), environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT"))
+
+
+login_manager._session_identifier_generator = client_identifier  # Flask-Login's hook for it (no public setter)
 
 
 @login_manager.unauthorized_handler
