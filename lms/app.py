@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from flask import Flask
+from flask.ctx import RequestContext
 from flask.globals import _cv_request
+from werkzeug.routing import Map
 
 from lms import db, pages
 from lms.config import check_production, load_config
@@ -27,10 +29,41 @@ CORE_BLUEPRINTS = (
 )
 
 URL_LIMIT = 4096  # addresses remembered per process: the content's pages, several times over
+ROUTE_LIMIT = 4096  # matched addresses remembered per process
+# Converters whose values depend on nothing but the address: a match made with them can be reused.
+PLAIN_CONVERTERS = frozenset(Map.default_converters.values())
+
+
+class RoutedRequestContext(RequestContext):
+    """Flask's request context, reusing the app's recent match of the same address and method.
+
+    Matching a lesson's address (three parts) against every rule was 4 % of the page. Only a match that
+    succeeded is kept, and only for a rule whose converters are Werkzeug's own; a failed match (not found,
+    a redirect, a method not allowed) is made again each time, as Flask makes it.
+    """
+
+    def match_request(self) -> None:
+        adapter = self.url_adapter
+        routes = self.app._routes  # type: ignore[attr-defined]
+        key = (adapter.server_name, adapter.subdomain, adapter.script_name, adapter.url_scheme, adapter.path_info,
+               adapter.default_method, adapter.websocket)
+        found = routes.get(key)
+        if found is not None:
+            rule, values = found
+            # A copy: URL value preprocessors may pop from it.
+            self.request.url_rule, self.request.view_args = rule, dict(values)
+            return
+        super().match_request()
+        rule = self.request.url_rule
+        if rule is None or any(type(c) not in PLAIN_CONVERTERS for c in rule._converters.values()):
+            return
+        if len(routes) >= ROUTE_LIMIT:
+            routes.clear()
+        routes[key] = (rule, dict(self.request.view_args))
 
 
 class App(Flask):
-    """Flask, remembering which of its functions are synchronous and the addresses it has built.
+    """Flask, remembering which of its functions are synchronous, the addresses it has built and matched.
 
     ``ensure_sync`` asked ``inspect`` afresh about every before- and after-request function, context
     processor, teardown and view on every request: 2 % of a rendered page. A page builds several
@@ -41,6 +74,11 @@ class App(Flask):
         super().__init__(*args, **kwargs)
         self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
         self._urls: dict[tuple, str] = {}
+        self._routes: dict[tuple, tuple] = {}
+        self._processors: dict[tuple[str, ...], list[Callable[[], dict[str, Any]]]] = {}
+
+    def request_context(self, environ: dict) -> RequestContext:
+        return RoutedRequestContext(self, environ)
 
     def url_for(self, /, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
                 _scheme: str | None = None, _external: bool | None = None, **values: Any) -> str:
@@ -70,6 +108,27 @@ class App(Flask):
             self._urls.clear()
         self._urls[key] = url
         return url
+
+    def update_template_context(self, context: dict[str, Any]) -> None:
+        """Flask's, running each context processor once, in the order of its last place in Flask's list.
+
+        Flask gives every blueprint its default processor (``g``, ``request``, ``session``) and runs it again
+        for each blueprint a page is in. A processor gives the same values all through a request, so the
+        values that stand are those of each one's last run, as in Flask. The list is worked out once per
+        chain of blueprints: processors cannot be added once the app has served a request.
+        """
+        request_context = _cv_request.get(None)
+        blueprints = tuple(request_context.request.blueprints) if request_context is not None else ()
+        processors = self._processors.get(blueprints)
+        if processors is None:
+            chain = [func for name in (None, *reversed(blueprints))
+                     for func in self.template_context_processors.get(name, ())]
+            processors = self._processors[blueprints] = [
+                self.ensure_sync(func) for place, func in enumerate(chain) if func not in chain[place + 1:]]
+        given = context.copy()  # what the page was given takes precedence
+        for processor in processors:
+            context.update(processor())
+        context.update(given)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         sync = self._sync.get(func)

@@ -368,3 +368,68 @@ def test_dates_read_day_month_name_year_in_english(month):
     late = datetime(2026, month, 28, 23, 59, tzinfo=timezone.utc)
     assert format_date(late) == f"28 {late:%B} 2026"
     assert format_date(None) == ""
+
+
+def test_a_matched_address_is_reused_and_is_what_flask_matches(test_config, monkeypatch):
+    """A successful match is kept per address and method; failures and non-Werkzeug converters are matched each time."""
+    from werkzeug.routing import BaseConverter, MapAdapter
+
+    class Upper(BaseConverter):
+        def to_python(self, value: str) -> str:
+            return value.upper()
+
+    app = create_app(test_config)
+    app.url_map.converters["upper"] = Upper
+    popped = []
+
+    @app.url_value_preprocessor
+    def _pop(endpoint: str | None, values: dict | None) -> None:
+        if values and "code" in values:
+            popped.append(values.pop("code"))
+
+    app.add_url_rule("/probe/<code>/<int:number>", "probe", lambda number: f"number {number!r}")
+    app.add_url_rule("/shout/<upper:word>", "shout", lambda word: word)
+    matched = []
+    real_match = MapAdapter.match
+    monkeypatch.setattr(MapAdapter, "match",
+                        lambda self, *a, **k: matched.append((self.path_info, self.default_method)) or real_match(self, *a, **k))
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/probe/x/7").get_data(as_text=True) == "number 7"
+    assert matched.count(("/probe/x/7", "GET")) == 1
+    assert popped == ["x", "x", "x"]  # the kept values are copied: the preprocessor's pop left them whole
+    assert client.head("/probe/x/7").status_code == 200 and matched.count(("/probe/x/7", "HEAD")) == 1
+    assert client.get("/probe/y/8").get_data(as_text=True) == "number 8"
+    for _ in range(2):
+        assert client.get("/shout/hi").get_data(as_text=True) == "HI"
+        assert client.get("/probe/x/seven").status_code == 404
+    assert matched.count(("/shout/hi", "GET")) == 2 and matched.count(("/probe/x/seven", "GET")) == 2
+
+
+def test_context_processors_run_once_each_and_their_values_stand_as_in_flask(test_config):
+    from flask import Blueprint, render_template_string
+
+    app = create_app(test_config)
+    probe = Blueprint("probe", __name__)
+    runs = []
+
+    def everywhere() -> dict:  # on the app and on the blueprint: Flask would run it twice per page
+        runs.append("everywhere")
+        return {"who": "everywhere"}
+
+    app.context_processor(everywhere)
+    app.context_processor(lambda: {"shared": "app"})
+    probe.context_processor(lambda: {"shared": "blueprint"})
+    probe.context_processor(everywhere)
+    probe.add_url_rule("/context", "context", lambda: render_template_string(
+        "{{ who }} {{ shared }} {{ given }} {{ request.path }} {{ g is defined }}", given="page"))
+    probe.add_url_rule("/given", "given", lambda: render_template_string("{{ shared }}", shared="page"))
+    app.register_blueprint(probe, url_prefix="/probe")
+    client = app.test_client()
+    for _ in range(2):
+        runs.clear()
+        assert client.get("/probe/context").get_data(as_text=True) == "everywhere blueprint page /probe/context True"
+        assert runs == ["everywhere"]
+    assert client.get("/probe/given").get_data(as_text=True) == "page"  # what the page gives comes first
+    with app.test_request_context("/"):  # outside any blueprint: the app's processors only
+        assert render_template_string("{{ shared }} {{ who }}") == "app everywhere"
