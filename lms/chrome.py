@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, get_flashed_messages, request, url_for
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+
+from lms.auth.principal import current_person
 
 NAME, TOKEN, NONCE = "\x00name\x00", "\x00csrf\x00", "\x00nonce\x00"
 MAX_SHAPES = 512  # distinct menus kept per process; plenty for every role combination
@@ -74,7 +75,7 @@ def page_header(service_name: str, home_url: str, navigation_items: Callable[[],
 
     The menu depends on nothing but the mount point, the page's endpoint and the person's role names.
     """
-    person = current_user._get_current_object()  # each read of the proxy loads it again: a few µs
+    person = current_person()
     signed_in = person.is_authenticated
     roles = frozenset(role for _, role in person.roles)
     key = ("header", signed_in, service_name, home_url, request.script_root, request.endpoint, roles)

@@ -11,12 +11,12 @@ from typing import Any
 
 from cachetools import TTLCache
 from flask import Flask, current_app, g, request, session as cookie_session
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Connection, bindparam, event, update
 from sqlmodel import Session
 
 from lms.auth.models import User
+from lms.auth.principal import current_person
 
 # Stands in for what differs between two responses of the same page: the script nonce.
 NONCE_MARK = "\x00csp-nonce\x00"
@@ -75,7 +75,7 @@ def personal_page(view: Callable[..., Any]) -> Callable[..., Any]:
         environ = request.environ
         # Per session, not per person: the page's form token is bound to the session's CSRF secret, and is
         # far younger than its time limit (an hour) whenever the page is served, so it is kept as it is.
-        person = current_user._get_current_object()  # each read of the proxy loads it again: a few µs
+        person = current_person()
         key = (person.id, person.learning_version, secret,
                environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"),
                environ.get("QUERY_STRING"))

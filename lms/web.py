@@ -19,6 +19,7 @@ from werkzeug.routing import BuildError
 
 from lms import db
 from lms.auth.models import Role
+from lms.auth.principal import current_person
 from lms import chrome
 from lms.errors import DomainError
 
@@ -169,7 +170,7 @@ def configure_templates(app: Flask) -> None:
             # Called by the page chrome only when it renders a header or footer it has not kept (lms.chrome).
             "navigation_items": navigation_items,
             "footer_items": footer_items,
-            "home_url": _link("learning.dashboard" if current_user.is_authenticated else "auth.start") or "/",
+            "home_url": _link("learning.dashboard" if current_person().is_authenticated else "auth.start") or "/",
         }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import g
+from flask_login import current_user
 from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, select
 
@@ -95,3 +97,12 @@ _PRINCIPAL = PlainQuery(
     .join(RoleAssignment, RoleAssignment.user_id == User.id, isouter=True)
     .where(User.id == bindparam("user_id"))
 )
+
+
+def current_person() -> Principal | AnonymousPrincipal:
+    """Flask-Login's ``current_user`` itself rather than its proxy, for code that reads it several times.
+
+    Each read of the proxy (``current_user.id``) looks the person up again through two more proxies.
+    """
+    found = g._get_current_object().get("_login_user")  # where Flask-Login keeps whom it has loaded
+    return found if found is not None else current_user._get_current_object()

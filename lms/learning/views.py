@@ -8,6 +8,7 @@ from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
 from lms import db
+from lms.auth.principal import current_person
 from lms.pages import personal_page
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError
@@ -20,7 +21,7 @@ bp = Blueprint("learning", __name__)
 @login_required
 @personal_page
 def dashboard() -> str:
-    board = services.dashboard(db.reader(), current_user.id, utcnow())
+    board = services.dashboard(db.reader(), current_person().id, utcnow())
     return render_template("learning/dashboard.html", title="My learning", board=board)
 
 
@@ -62,7 +63,7 @@ def activity(bundle_id: str, module_id: str, activity_id: str, step: str = "") -
     if request.method == "GET":
         # The ORM session is made only if the step uses it (a quiz reads its attempt there): a lesson page
         # reads through db.reader(), and making and dropping an unused session was 4 % of its cost.
-        return _render_step(services.activity_page(LocalProxy(db.session), current_user, *where.values(), step,
+        return _render_step(services.activity_page(LocalProxy(db.session), current_person(), *where.values(), step,
                                                    utcnow(), reads=db.reader()))
     session = db.session()
     try:

@@ -218,3 +218,18 @@ def test_a_session_used_from_another_browser_is_no_longer_fresh(client, learner)
     client.get("/account", headers={"User-Agent": "Other/1.0"})
     with client.session_transaction() as current:
         assert current["_fresh"] is False
+
+
+def test_the_current_person_is_flask_login_s_current_user(app, client, learner):
+    from flask_login import current_user
+
+    from lms.auth.principal import current_person
+
+    with app.test_request_context("/"):
+        person = current_person()  # nobody loaded yet: Flask-Login loads the anonymous person
+        assert person is current_user._get_current_object() and not person.is_authenticated
+    sign_in(client, "learner@example.org")
+    with client:
+        client.get("/account")
+        assert current_person() is current_user._get_current_object()
+        assert current_person().id == learner.id
