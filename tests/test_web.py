@@ -433,3 +433,16 @@ def test_context_processors_run_once_each_and_their_values_stand_as_in_flask(tes
     assert client.get("/probe/given").get_data(as_text=True) == "page"  # what the page gives comes first
     with app.test_request_context("/"):  # outside any blueprint: the app's processors only
         assert render_template_string("{{ shared }} {{ who }}") == "app everywhere"
+
+
+def test_every_template_loaded_is_kept_and_shares_the_environment_s_globals(app):
+    from lms.web import NHS_MACROS
+
+    env = app.jinja_env
+    with app.test_request_context("/"):
+        first = env.get_template("layout.html")
+        names = [env.get_template(f"nhsuk/components/{folder}/macro.jinja").name for folder, _ in NHS_MACROS.values()]
+        assert env.get_template("layout.html") is first
+    assert type(env.cache) is dict  # not Jinja's LRU cache, which reorders itself on every look-up
+    assert all(any(key[1] == name for key in env.cache) for name in names)
+    assert first.globals is env.globals  # no ChainMap per template

@@ -92,3 +92,14 @@ def test_reusing_a_token_does_not_extend_its_minute():
     tokens.keep(("key", "secret"), "signed-token")  # served again, as every page within the minute does
     now[0] += 1
     assert tokens.get(("key", "secret")) is None
+
+
+def test_a_safe_method_is_let_through_before_any_exemption_is_looked_up(app, client, monkeypatch):
+    from lms.auth.security import csrf
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    looked_up = []
+    monkeypatch.setattr(csrf, "_is_exempt", lambda: looked_up.append(True) or False)
+    assert client.get("/start").status_code == 200 and looked_up == []
+    assert client.post("/sign-in", data={"email": "a@example.org", "password": "x"}).status_code == 400
+    assert looked_up == [True]  # an unsafe method is still checked (no token: 400), exemptions first as in Flask-WTF
