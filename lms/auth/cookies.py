@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime
 
-from flask import Flask, Request
+from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -71,3 +71,16 @@ class SlidingCookieSessionInterface(SecureCookieSessionInterface):
             return False
         signed_at = getattr(session, "signed_at", None)
         return signed_at is None or (datetime.now(UTC) - signed_at).total_seconds() >= REFRESH_SECONDS
+
+    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:
+        """Flask's, going straight to ``Vary: Cookie`` when a session in use keeps its cookie (most requests).
+
+        Flask works out all seven cookie settings first, and parses and rewrites the Vary header.
+        """
+        if not session or self.should_set_cookie(app, session):
+            super().save_session(app, session, response)
+        elif session.accessed:
+            if "Vary" in response.headers:
+                response.vary.add("Cookie")
+            else:
+                response.headers["Vary"] = "Cookie"

@@ -38,6 +38,22 @@ def test_a_recently_signed_cookie_is_not_sent_again(signed_in):
     response = signed_in.get("/account")
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
+    assert response.headers["Vary"] == "Cookie"  # the page depends on the cookie all the same
+
+
+@pytest.mark.parametrize(("page_varies_on", "used", "expected"), [
+    (None, True, ["Cookie"]), ("Accept-Language", True, ["Accept-Language, Cookie"]),
+    ("Cookie", True, ["Cookie"]), (None, False, []), ("Accept-Language", False, ["Accept-Language"])])
+def test_a_session_kept_as_it_is_adds_cookie_to_what_the_page_varies_on(app, page_varies_on, used, expected):
+    from flask import Response
+    from flask.sessions import SecureCookieSession
+
+    session = SecureCookieSession({"_user_id": "1:1"})  # not permanent: never re-signed unless changed
+    session.accessed = used  # as Flask marks a session read through the request context
+    response = Response("ok", headers={"Vary": page_varies_on} if page_varies_on else {})
+    with app.test_request_context("/"):
+        app.session_interface.save_session(app, session, response)
+    assert response.headers.get_all("Vary") == expected and "Set-Cookie" not in response.headers
 
 
 def test_a_cookie_older_than_a_minute_is_re_signed_with_a_later_expiry(app, signed_in, monkeypatch):
