@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, get_flashed_messages, request, url_for
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from lms.auth.csrf_tokens import current_token
 from lms.auth.principal import current_person
 
 NAME, TOKEN, NONCE = "\x00name\x00", "\x00csrf\x00", "\x00nonce\x00"
@@ -98,7 +98,7 @@ def page_header(service_name: str, home_url: str, navigation_items: Callable[[],
 
     html = _cached(key, build)
     if signed_in:
-        html = html.replace(NAME, str(escape(person.name))).replace(TOKEN, generate_csrf())
+        html = html.replace(NAME, str(escape(person.name))).replace(TOKEN, current_token())
     return Markup(html)
 
 

@@ -103,3 +103,16 @@ def test_a_safe_method_is_let_through_before_any_exemption_is_looked_up(app, cli
     assert client.get("/start").status_code == 200 and looked_up == []
     assert client.post("/sign-in", data={"email": "a@example.org", "password": "x"}).status_code == 400
     assert looked_up == [True]  # an unsafe method is still checked (no token: 400), exemptions first as in Flask-WTF
+
+
+def test_the_current_token_is_the_one_flask_wtf_gives_and_pages_use(app):
+    from flask import render_template_string
+    from flask_wtf.csrf import generate_csrf
+
+    from lms.auth.csrf_tokens import current_token
+
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        made = current_token()  # none yet: made by Flask-WTF
+        assert made == generate_csrf() == current_token()
+        assert render_template_string("{{ csrf_token() }}") == made
