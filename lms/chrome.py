@@ -26,7 +26,8 @@ def _render_macro(component: str, macro: str, params: dict[str, Any]) -> str:
 
 
 def _cached(key: tuple, build) -> str:  # noqa: ANN001
-    shapes: dict[tuple, str] = current_app.extensions.setdefault("lms.chrome", {})
+    # Through the proxy once (each read through it costs about a microsecond, and the chrome makes five a page).
+    shapes: dict[tuple, str] = current_app._get_current_object().extensions.setdefault("lms.chrome", {})
     html = shapes.get(key)
     if html is None:
         if len(shapes) >= MAX_SHAPES:
@@ -51,18 +52,21 @@ def head(nonce: str) -> Markup:
                 f'<script type="module" nonce="{NONCE}">\n  import {{ initAll }} from "{assets}/nhsuk-frontend.min.js"\n'
                 '  initAll()\n</script>')
 
-    return Markup(_cached(("head", request.script_root), build).replace(NONCE, str(escape(nonce))))
+    return Markup(_cached(("head", request._get_current_object().script_root), build).replace(NONCE, str(escape(nonce))))
 
 
 def messages() -> Markup:
     """The messages flashed for this page, each an NHS.UK notification banner with its own heading id."""
+    flashed = get_flashed_messages(with_categories=True)
+    if not flashed:
+        return Markup("")
     banner = current_app.jinja_env.globals["notificationBanner"]
     return Markup("").join(banner({
         "text": message,
         "type": "success" if category == "success" else None,
         "titleId": f"flash-{number}",
         "titleText": "Success" if category == "success" else "Important",
-    }) for number, (category, message) in enumerate(get_flashed_messages(with_categories=True), 1))
+    }) for number, (category, message) in enumerate(flashed, 1))
 
 
 def skip_link() -> Markup:
@@ -78,7 +82,8 @@ def page_header(service_name: str, home_url: str, navigation_items: Callable[[],
     person = current_person()
     signed_in = person.is_authenticated
     roles = frozenset(role for _, role in person.roles)
-    key = ("header", signed_in, service_name, home_url, request.script_root, request.endpoint, roles)
+    current = request._get_current_object()
+    key = ("header", signed_in, service_name, home_url, current.script_root, current.endpoint, roles)
 
     def build() -> str:
         if signed_in:
@@ -105,5 +110,5 @@ def page_header(service_name: str, home_url: str, navigation_items: Callable[[],
 def page_footer(footer_items: Callable[[], list[dict]]) -> Markup:
     """The footer, whose links (``footer_items()``) depend only on the mount point."""
     # No copyright line: the NHS.UK default names NHS England, which does not run this service.
-    return Markup(_cached(("footer", request.script_root), lambda: _render_macro(
+    return Markup(_cached(("footer", request._get_current_object().script_root), lambda: _render_macro(
         "footer", "footer", {"meta": {"items": footer_items()}, "copyright": {"text": False}})))
