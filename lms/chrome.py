@@ -52,7 +52,8 @@ def head(nonce: str) -> Markup:
                 f'<script type="module" nonce="{NONCE}">\n  import {{ initAll }} from "{assets}/nhsuk-frontend.min.js"\n'
                 '  initAll()\n</script>')
 
-    return Markup(_cached(("head", request._get_current_object().script_root), build).replace(NONCE, str(escape(nonce))))
+    html = _cached(("head", request._get_current_object().script_root), build)
+    return Markup(html.replace(NONCE, str(escape(nonce))))
 
 
 def messages() -> Markup:

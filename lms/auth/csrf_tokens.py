@@ -63,7 +63,8 @@ def init_app(app: Flask) -> None:
         namespace = g._get_current_object()
         found = namespace.lms_csrf_key = key()
         token = tokens.get(found) if found else None
-        namespace.pop(FIELD, None)  # a token left from an earlier request in the same app context (tests) is not this one's
+        # A token left from an earlier request in the same app context (tests) is not this one's.
+        namespace.pop(FIELD, None)
         if token is not None:
             setattr(namespace, FIELD, token)  # Flask-WTF's generate_csrf returns this instead of signing again
 

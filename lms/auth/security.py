@@ -19,7 +19,6 @@ from lms.auth.cookies import SlidingCookieSessionInterface
 from lms.auth.principal import AnonymousPrincipal, Principal, load_principal, read_principal  # noqa: F401  (tests import it here)
 
 
-
 class SafeMethodsFirstCSRF(CSRFProtect):
     """Flask-WTF's CSRF protection, asking first whether the request's method needs a token at all.
 
