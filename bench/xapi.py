@@ -1,5 +1,5 @@
 """LRS throughput and query latency under gunicorn: statements/s stored by single-statement POSTs and
-by batches of 100, on an empty store and with 1,000,000 statements stored, and p50/p95 of filtered
+by batches of 100 (statements without ids, then each with a random id of its own), on an empty store and with 1,000,000 statements stored, and p50/p95 of filtered
 GETs at that size; on SQLite and on PostgreSQL. Prints figures; asserts nothing. A minimal endpoint that only
 parses, checks and inserts (bench/minimal_lrs.py) is run first on the same database and load, and the LRS's
 write figures are also given as a share of its.
@@ -134,16 +134,29 @@ def bulk_load(url: str, rows: int, client_id: int, authority: dict) -> float:
 # ---------------------------------------------------------------- load generation
 
 POST_LUA = """
-math.randomseed(os.time() + {seed})
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+init = function(args)  -- each thread its own sequence, so that their ids differ
+  math.randomseed(os.time() + {seed} + 7919 * thread_number)
+end
 local verbs = {{{verbs}}}
+local function id()
+  if not {client_ids} then return "" end
+  local r = math.random
+  return string.format('"id":"%04x%04x-%04x-4%03x-%04x-%04x%04x%04x",', r(0, 65535), r(0, 65535), r(0, 65535),
+    r(0, 4095), 32768 + r(0, 16383), r(0, 65535), r(0, 65535), r(0, 65535))
+end
 local function statement()
   local r = math.random(0, {registrations} - 1)
   local m = math.random(0, {modules} - 1)
-  return string.format('{{"actor":{{"objectType":"Agent","mbox":"mailto:learner%d@bench.example.org"}},' ..
+  return string.format('{{%s"actor":{{"objectType":"Agent","mbox":"mailto:learner%d@bench.example.org"}},' ..
     '"verb":{{"id":"%s"}},"object":{{"id":"{base}/module/m%d","definition":{{"name":{{"en-GB":"Module %d"}}}}}},' ..
     '"context":{{"registration":"00000000-0000-4000-8000-%012d","contextActivities":{{"parent":[{{"id":"{base}/bundle/b%d"}}]}}}},' ..
     '"result":{{"score":{{"scaled":0.8}},"success":true,"completion":true,"duration":"PT12M"}}}}',
-    r % {learners}, verbs[math.random(#verbs)], m, m, r, m % {bundles})
+    id(), r % {learners}, verbs[math.random(#verbs)], m, m, r, m % {bundles})
 end
 request = function()
   local parts = {{}}
@@ -180,20 +193,30 @@ def run_wrk(base: str, lua: str, *, connections: int, seconds: int) -> dict[str,
             "p50_ms": p50 / 1000, "p95_ms": p95 / 1000}
 
 
-def post_lua(batch: int, seed: int) -> str:
+def post_lua(batch: int, seed: int, client_ids: bool = False) -> str:
+    """wrk's script POSTing batch statements per request, each with a random id of its own when client_ids."""
     return POST_LUA.format(seed=seed, verbs=",".join(f'"{v}"' for v in VERBS), registrations=REGISTRATIONS,
-                           modules=MODULES, base=BASE, learners=LEARNERS, bundles=BUNDLES, batch=batch)
+                           modules=MODULES, base=BASE, learners=LEARNERS, bundles=BUNDLES, batch=batch,
+                           client_ids=str(client_ids).lower())
 
 
-def writes(base: str, args: argparse.Namespace, label: str, ceiling: dict[int, float] | None = None) -> dict[int, float]:
-    """POST single statements, then batches of 100; print statements/s (and the share of ceiling); return them."""
+# (statements per request, whether each brings its own random id): the LRS names statements sent without one
+# with ids that follow the clock, and a client's random ids land all over the id index instead.
+WRITE_RUNS = ((1, False), (100, False), (100, True))
+
+
+def writes(base: str, args: argparse.Namespace, label: str,
+           ceiling: dict[tuple[int, bool], float] | None = None) -> dict[tuple[int, bool], float]:
+    """Run each of WRITE_RUNS; print statements/s (and the share of ceiling's); return them."""
     stored = {}
-    for batch in (1, 100):
-        result = run_wrk(base, post_lua(batch, random.randrange(10**6)), connections=args.connections,
+    for run in WRITE_RUNS:
+        batch, client_ids = run
+        result = run_wrk(base, post_lua(batch, random.randrange(10**6), client_ids), connections=args.connections,
                          seconds=args.seconds)
-        stored[batch] = result["rps"] * batch
-        share = f"   {stored[batch] / ceiling[batch]:>4.0%} of minimal" if ceiling else ""
-        print(f"  {label:<16} POST batch of {batch:<4} {stored[batch]:>9,.0f} statements/s"
+        stored[run] = result["rps"] * batch
+        share = f"   {stored[run] / ceiling[run]:>4.0%} of minimal" if ceiling else ""
+        what = f"batch of {batch}" + (", own ids" if client_ids else "")
+        print(f"  {label:<16} POST {what:<22} {stored[run]:>9,.0f} statements/s"
               f"   p95 {result['p95_ms']:>7.1f} ms   errors {result['errors']:.0f}{share}", flush=True)
     return stored
 

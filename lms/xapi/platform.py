@@ -21,7 +21,7 @@ from tincan import (Activity, ActivityDefinition, ActivityList, Agent, AgentAcco
 
 from lms import db
 from lms.db import utcnow
-from lms.xapi import store, vocabulary as vocab
+from lms.xapi import statement_ids, store, vocabulary as vocab
 from lms.xapi.validation import validate_statement
 
 LANGUAGE = "en-GB"
@@ -121,7 +121,7 @@ def _result(outcome: Outcome | None) -> Result | None:
 def record(session, actor: Agent, verb: vocab.VerbIri, obj, *, context: Context | None = None,  # noqa: ANN001
            result: Result | None = None, at: datetime | None = None) -> str:
     """Build, check and store one statement in the session's transaction; returns its id."""
-    statement = Statement(id=uuid.uuid4(), actor=actor, verb=Verb(id=verb.iri, display=LanguageMap({LANGUAGE: verb.display})),
+    statement = Statement(id=statement_ids.time_based(1)[0], actor=actor, verb=Verb(id=verb.iri, display=LanguageMap({LANGUAGE: verb.display})),
                           object=obj, context=context, result=result, timestamp=at or utcnow())
     data = json.loads(statement.to_json("1.0.3"))
     validate_statement(data)  # a builder bug must fail loudly, not store a malformed statement

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -43,6 +44,7 @@ def test_completed_module_has_result_context_and_platform_authority(session, lrs
         session, ADA, ALPHA, bundle=STARTER, registration=registration, at=AT,
         outcome=Outcome(scaled=0.8, raw=8, min=0, max=10, success=True, completion=True, duration=timedelta(minutes=12))))
     found = stored(lrs, statement_id)
+    assert uuid.UUID(statement_id).version == 1, "a time-based id, as the LRS makes"
     assert found["actor"] == ada_agent()
     assert found["verb"] == {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-GB": "completed"}}
     assert found["object"]["id"] == f"{BASE}/modules/alpha"

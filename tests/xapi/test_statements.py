@@ -25,13 +25,14 @@ def test_post_stores_and_completes_the_statement(lrs):  # noqa: ANN001
                                    "account": {"homePage": "https://lms.example.org", "name": lrs.key}}
 
 
-def test_statements_without_ids_get_distinct_random_uuids_in_a_batch(lrs):  # noqa: ANN001
+def test_statements_without_ids_get_distinct_time_based_uuids_in_a_batch(lrs):  # noqa: ANN001
     given = new_id()
     ids = lrs.store(statement(), statement(id=given), statement(), statement())
     assert ids[1] == given
     named = [ids[0], *ids[2:]]
     assert len(set(named)) == 3
-    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 4 for i in named)
+    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 1 for i in named)
+    assert named == sorted(named), "in the order made, so they sit together in the id index"
     assert {s["id"] for s in lrs.get().get_json()["statements"]} == set(ids)
 
 
