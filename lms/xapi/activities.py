@@ -7,17 +7,15 @@ from datetime import datetime
 from hashlib import sha256
 
 from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from lms.xapi import rawsql
 from lms.xapi.models import XapiActivity
 
 ACTIVITIES = XapiActivity.__table__
 _SEEN_LIMIT = 20_000
 _LANGUAGE_MAPS = ("name", "description")
-# Built once: every statement a process has not seen the definition of, and every /activities request, runs these.
+# Built once: every /activities request runs it.
 _STORED = select(ACTIVITIES.c.definition).where(ACTIVITIES.c.iri_hash == bindparam("digest"))
-_INSERT_NEW = {name: dialect.insert(ACTIVITIES).on_conflict_do_nothing(index_elements=["iri_hash"]).returning(ACTIVITIES.c.iri_hash)
-               for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 def iri_hash(iri: str) -> str:
@@ -61,37 +59,36 @@ def remember(conn: Connection, statements: list[dict], now: datetime, seen: dict
 
     ``seen`` (one per app) holds the last definition applied per IRI, as its JSON in the order it
     came: most statements repeat a definition, and merging the same one again changes nothing, so
-    those cost no query (and no hashing or sorting). Rows are locked in IRI-hash order, so
-    concurrent writers on PostgreSQL wait for each other rather than deadlock.
+    those cost no query (and no hashing or sorting). The rest cost one read for all of them, and
+    one insert for those not stored yet. Rows are inserted, then locked for merging, in IRI-hash
+    order, so concurrent writers on PostgreSQL wait for each other rather than deadlock.
     """
     seen = {} if seen is None else seen
-    applied = {}
     wanted = {}
     for iri, definition in _defined(statements).items():
         as_sent = _as_sent(definition)
         if seen.get(iri) != as_sent:  # the same definition in another key order only costs a read
             wanted[iri_hash(iri)] = (iri, definition, as_sent)
-    for digest in sorted(wanted):
+    if not wanted:
+        return {}
+    digests = sorted(wanted)
+    sql = rawsql.Cursor(conn)
+    # Most definitions a process has not seen yet are stored already, unchanged by this one: the
+    # read settles those, and the write lock is held for no row write.
+    stored = sql.activity_definitions(digests)
+    new = [(digest, wanted[digest][0], _text(wanted[digest][1])) for digest in digests if digest not in stored]
+    created = sql.insert_activities(new, now) if new else set()
+    applied = {}
+    for digest in digests:
         iri, definition, as_sent = wanted[digest]
-        incoming = _text(definition)
-        # Most definitions a process has not seen yet are stored already, unchanged by this one: a
-        # read settles those, and the write lock is held for no row write.
-        stored = conn.execute(_STORED, {"digest": digest}).scalar()
-        if stored is None:
-            created = conn.execute(_INSERT_NEW[conn.dialect.name],
-                                   {"iri_hash": digest, "iri": iri, "definition": incoming, "updated_at": now}).first()
-            if created is not None:
-                applied[iri] = as_sent
-                continue
-        elif _text(merge(json.loads(stored), definition)) == stored:
-            applied[iri] = as_sent
+        applied[iri] = as_sent
+        if digest in created or (digest in stored and _text(merge(json.loads(stored[digest]), definition)) == stored[digest]):
             continue
         # Known and changed by this definition (or inserted meanwhile by another writer): merge, row locked.
         row = conn.execute(select(ACTIVITIES.c.definition).where(ACTIVITIES.c.iri_hash == digest)
                            .with_for_update()).first()
         text = _text(merge(json.loads(row.definition), definition))
         conn.execute(update(ACTIVITIES).where(ACTIVITIES.c.iri_hash == digest).values(definition=text, updated_at=now))
-        applied[iri] = as_sent
     return applied
 
 

@@ -133,6 +133,29 @@ class Cursor:
             seqs.update((statement_id, seq) for seq, statement_id in self.cursor.fetchall())
         return seqs
 
+    def activity_definitions(self, digests: list[str]) -> dict[str, str]:
+        """The stored definitions (JSON text) of the activities with these IRI hashes, by hash."""
+        found = {}
+        for start in range(0, len(digests), _CHUNK):
+            chunk = digests[start:start + _CHUNK]
+            self.cursor.execute(f"SELECT iri_hash, definition FROM xapi_activities WHERE iri_hash IN ({self.marks(len(chunk))})",
+                                chunk)
+            found.update(self.cursor.fetchall())
+        return found
+
+    def insert_activities(self, rows: list[tuple[str, str, str]], now: datetime) -> set[str]:
+        """Insert activities as (iri_hash, iri, definition) rows in hash order, unless another writer has stored
+        one first; returns the hashes inserted here."""
+        when, inserted = self.when(now), set()
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            values = ", ".join([f"({self.marks(4)})"] * len(chunk))
+            self.cursor.execute(f"INSERT INTO xapi_activities (iri_hash, iri, definition, updated_at) VALUES {values} "
+                                "ON CONFLICT (iri_hash) DO NOTHING RETURNING iri_hash",
+                                [value for row in chunk for value in (*row, when)])
+            inserted.update(digest for (digest,) in self.cursor.fetchall())
+        return inserted
+
     def void(self, ids: list[str]) -> None:
         self.cursor.execute(f"UPDATE xapi_statements SET voided = {self.mark} WHERE voiding = {self.mark} "
                             f"AND statement_id IN ({self.marks(len(ids))})", [True, False, *ids])

@@ -96,3 +96,44 @@ def statement(**fields) -> dict:  # noqa: ANN003
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+class _NotingCursor:
+    """A DBAPI cursor that notes each SQL text it runs (the LRS's write path runs plain SQL on one)."""
+
+    def __init__(self, cursor, noted: list[str]):  # noqa: ANN001
+        self._cursor, self._noted = cursor, noted
+
+    def execute(self, sql, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        self._noted.append(str(sql))
+        return self._cursor.execute(sql, *args, **kwargs)
+
+    def executemany(self, sql, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        self._noted.append(str(sql))
+        return self._cursor.executemany(sql, *args, **kwargs)
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self._cursor, name)
+
+
+@pytest.fixture
+def sql_noted(monkeypatch):  # noqa: ANN001, ANN201
+    """Every SQL text run from here on, whether through SQLAlchemy or as the LRS's plain SQL."""
+    from sqlalchemy import Engine, event
+
+    from lms.xapi import rawsql
+
+    noted: list[str] = []
+    made = rawsql.Cursor.__init__
+
+    def noting(self, conn) -> None:  # noqa: ANN001
+        made(self, conn)
+        self.cursor = _NotingCursor(self.cursor, noted)
+
+    def on_execute(conn, cursor, sql, *rest) -> None:  # noqa: ANN001, ANN002
+        noted.append(sql)
+
+    monkeypatch.setattr(rawsql.Cursor, "__init__", noting)
+    event.listen(Engine, "before_cursor_execute", on_execute)
+    yield noted
+    event.remove(Engine, "before_cursor_execute", on_execute)

@@ -209,9 +209,7 @@ def test_a_definition_already_stored_is_not_written_again_by_a_process_that_has_
         assert stored.updated_at.replace(tzinfo=None) == later.replace(tzinfo=None)
 
 
-def test_a_definition_this_process_applied_costs_no_query_when_it_comes_again(app):  # noqa: ANN001
-    from sqlalchemy import event
-
+def test_a_definition_this_process_applied_costs_no_query_when_it_comes_again(app, sql_noted):  # noqa: ANN001
     from lms.db import utcnow
     from lms.xapi import activities
 
@@ -221,12 +219,39 @@ def test_a_definition_this_process_applied_costs_no_query_when_it_comes_again(ap
     with app.app_context(), db.engine().begin() as conn:
         activities.note_applied(seen, activities.remember(conn, [{"object": {"id": iri, "definition": definition}}],
                                                           utcnow(), seen))
-        queries = []
-        event.listen(conn, "before_cursor_execute", lambda *args: queries.append(args[2]))
+        sql_noted.clear()
         assert activities.remember(conn, [{"object": {"id": iri, "definition": dict(definition)}}], utcnow(), seen) == {}
-        assert queries == []
+        assert sql_noted == []
         # The same definition in another key order is settled by a read, with no write.
         reordered = {"type": definition["type"], "name": definition["name"]}
         assert activities.remember(conn, [{"object": {"id": iri, "definition": reordered}}], utcnow(), seen) == {
             iri: json.dumps(reordered, separators=(",", ":"))}
-        assert len(queries) == 1 and queries[0].lstrip().upper().startswith("SELECT")
+        assert len(sql_noted) == 1 and sql_noted[0].lstrip().upper().startswith("SELECT")
+
+
+@pytest.mark.parametrize("chunk", [500, 7])
+def test_definitions_not_seen_yet_cost_one_read_and_one_insert_for_a_whole_batch(app, sql_noted, monkeypatch,  # noqa: ANN001
+                                                                                 chunk):
+    from sqlalchemy import select
+
+    from lms.db import utcnow
+    from lms.xapi import activities, rawsql
+
+    monkeypatch.setattr(rawsql, "_CHUNK", chunk)  # reads and inserts in slices of this many rows
+    made = [{"object": {"id": f"https://example.org/activities/a{n}", "definition": {"name": {"en-GB": f"A{n}"}}}}
+            for n in range(30)]
+    with app.app_context(), db.engine().begin() as conn:
+        applied = activities.remember(conn, made, utcnow(), {})
+        slices = -(-30 // chunk)
+        assert [sql.lstrip().split()[0].upper() for sql in sql_noted] == ["SELECT"] * slices + ["INSERT"] * slices
+        assert len(applied) == 30
+        stored = dict(conn.execute(select(activities.ACTIVITIES.c.iri, activities.ACTIVITIES.c.definition)).all())
+        assert {iri: json.loads(text) for iri, text in stored.items()} == {
+            s["object"]["id"]: s["object"]["definition"] for s in made}
+        # Another process (nothing seen) meets the same 30, and a new language for one: reads, and one merge.
+        sql_noted.clear()
+        again = [*made[:29], {"object": {"id": made[29]["object"]["id"], "definition": {"name": {"cy-GB": "A29"}}}}]
+        assert len(activities.remember(conn, again, utcnow(), {})) == 30
+        assert [sql.lstrip().split()[0].upper() for sql in sql_noted] == ["SELECT"] * slices + ["SELECT", "UPDATE"]
+        assert json.loads(conn.execute(select(activities.ACTIVITIES.c.definition).where(
+            activities.ACTIVITIES.c.iri == made[29]["object"]["id"])).scalar()) == {"name": {"en-GB": "A29", "cy-GB": "A29"}}
