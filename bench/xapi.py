@@ -1,8 +1,9 @@
 """LRS throughput and query latency under gunicorn: statements/s stored by single-statement POSTs and
-by batches of 100 (statements without ids, then each with a random id of its own), on an empty store and with 1,000,000 statements stored, and p50/p95 of filtered
-GETs at that size; on SQLite and on PostgreSQL. Prints figures; asserts nothing. A minimal endpoint that only
-parses, checks and inserts (bench/minimal_lrs.py) is run first on the same database and load, and the LRS's
-write figures are also given as a share of its.
+by batches of 100 (statements without ids, then each with a random id of its own), on an empty store
+and with 1,000,000 statements stored, and p50/p95 of filtered GETs at that size; on SQLite and on
+PostgreSQL. Prints figures; asserts nothing. A minimal endpoint that only parses, checks and inserts
+(bench/minimal_lrs.py) is run first on the same database and load, and the LRS's write figures are
+also given as a share of its.
 
     .venv/bin/python bench/xapi.py                       # SQLite, then PostgreSQL if reachable
     .venv/bin/python bench/xapi.py --databases sqlite --rows 200000 --seconds 5

@@ -49,8 +49,13 @@ class PrefixDispatch:
 
 
 def lean_app(app: Flask, name: str) -> Flask:
-    """A Flask app sharing app's config and extensions (engine, plugin hooks, caches), with no sessions."""
-    lean = Flask(name, instance_path=app.instance_path)
+    """A Flask app sharing app's config and extensions (engine, plugin hooks, caches), with no sessions.
+
+    It is the main app's class, so it too remembers which functions are synchronous and its URL matches.
+    """
+    from lms.app import App
+
+    lean = App(name, instance_path=app.instance_path)
     lean.config = app.config
     lean.session_interface = _NoSessions()
     lean.extensions = app.extensions

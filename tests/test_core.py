@@ -196,16 +196,17 @@ def test_a_read_connection_leaves_no_transaction_open(app, session):
         assert not raw.in_transaction if not postgres else not raw.autocommit  # back in the pool as it was
 
 
-def test_the_app_asks_whether_a_function_is_a_coroutine_once(app, client, monkeypatch):
+@pytest.mark.parametrize("path", ["/sign-in", "/xapi/about"])  # the main app, and the LRS's lean app
+def test_the_app_asks_whether_a_function_is_a_coroutine_once(app, client, monkeypatch, path):  # noqa: ANN001
     """Flask's ensure_sync inspected every handler and view on every request; the app remembers the answer."""
     import flask.app
 
     asked = []
     real = flask.app.iscoroutinefunction
     monkeypatch.setattr(flask.app, "iscoroutinefunction", lambda func: asked.append(func) or real(func))
-    assert client.get("/sign-in").status_code == 200
+    assert client.get(path).status_code == 200
     first = len(asked)
-    assert client.get("/sign-in").status_code == 200
+    assert client.get(path).status_code == 200
     assert first > 0 and len(asked) == first  # nothing asked again on the second request
 
     async def view() -> str:

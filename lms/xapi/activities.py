@@ -82,7 +82,9 @@ def remember(conn: Connection, statements: list[dict], now: datetime, seen: dict
     for digest in digests:
         iri, definition, as_sent = wanted[digest]
         applied[iri] = as_sent
-        if digest in created or (digest in stored and _text(merge(json.loads(stored[digest]), definition)) == stored[digest]):
+        if digest in created:
+            continue
+        if digest in stored and _text(merge(json.loads(stored[digest]), definition)) == stored[digest]:
             continue
         # Known and changed by this definition (or inserted meanwhile by another writer): merge, row locked.
         row = conn.execute(select(ACTIVITIES.c.definition).where(ACTIVITIES.c.iri_hash == digest)

@@ -145,16 +145,18 @@ def _client_key(headers: Headers) -> str:
 
 def begin(*, needs_auth: bool = True, needs_version: bool = True) -> XapiRequest:
     """Build g.xapi for this request, enforcing the version header and authentication."""
-    version_header = request.headers.get(VERSION_HEADER)
-    g.xapi_version = negotiate(version_header) or _last_version.get(_client_key(request.headers), SUPPORTED[-1])
-    if "method" in request.args:
+    here, context = request._get_current_object(), g._get_current_object()  # each proxy read once
+    version_header = here.headers.get(VERSION_HEADER)
+    context.xapi_version = negotiate(version_header) or _last_version.get(_client_key(here.headers), SUPPORTED[-1])
+    alternate = "method" in here.args
+    if alternate:
         method, args, headers, body = _alternate(version_header)
     else:
-        method, args, headers, body = request.method, request.args, request.headers, request.get_data()
+        method, args, headers, body = here.method, here.args, here.headers, here.get_data()
     chosen = negotiate(headers.get(VERSION_HEADER))
     if chosen is not None:
-        g.xapi_version = chosen
-    if chosen == "2.0.0" and "method" in request.args:
+        context.xapi_version = chosen
+    if chosen == "2.0.0" and alternate:
         raise XapiError(400, "xAPI 2.0 has no alternate request syntax", "method")
     if chosen is None and needs_version:
         given = headers.get(VERSION_HEADER)
@@ -165,7 +167,7 @@ def begin(*, needs_auth: bool = True, needs_version: bool = True) -> XapiRequest
         xreq.client = _authenticate(headers)
         if chosen is not None and _last_version.get(xreq.client.key) != chosen and len(_last_version) < 10_000:
             _last_version[xreq.client.key] = chosen
-    g.xapi = xreq
+    context.xapi = xreq
     return xreq
 
 

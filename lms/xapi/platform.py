@@ -121,8 +121,9 @@ def _result(outcome: Outcome | None) -> Result | None:
 def record(session, actor: Agent, verb: vocab.VerbIri, obj, *, context: Context | None = None,  # noqa: ANN001
            result: Result | None = None, at: datetime | None = None) -> str:
     """Build, check and store one statement in the session's transaction; returns its id."""
-    statement = Statement(id=statement_ids.time_based(1)[0], actor=actor, verb=Verb(id=verb.iri, display=LanguageMap({LANGUAGE: verb.display})),
-                          object=obj, context=context, result=result, timestamp=at or utcnow())
+    statement = Statement(id=statement_ids.time_based(1)[0], actor=actor,
+                          verb=Verb(id=verb.iri, display=LanguageMap({LANGUAGE: verb.display})), object=obj,
+                          context=context, result=result, timestamp=at or utcnow())
     data = json.loads(statement.to_json("1.0.3"))
     validate_statement(data)  # a builder bug must fail loudly, not store a malformed statement
     writer = store.Writer(authority=platform_authority(), forward=bool(_config("XAPI_FORWARD_URL")),

@@ -138,8 +138,8 @@ class Cursor:
         found = {}
         for start in range(0, len(digests), _CHUNK):
             chunk = digests[start:start + _CHUNK]
-            self.cursor.execute(f"SELECT iri_hash, definition FROM xapi_activities WHERE iri_hash IN ({self.marks(len(chunk))})",
-                                chunk)
+            self.cursor.execute("SELECT iri_hash, definition FROM xapi_activities "
+                                f"WHERE iri_hash IN ({self.marks(len(chunk))})", chunk)
             found.update(self.cursor.fetchall())
         return found
 

@@ -40,7 +40,8 @@ def _begin() -> None:
 @bp.after_request
 def _consistent_through(response):  # noqa: ANN001
     """Every answer to a GET carries the header, errors included (spec 2.1.3)."""
-    if request.method in ("GET", "HEAD") or g.get("xapi") is not None and g.xapi.method in ("GET", "HEAD"):
+    xreq = g.get("xapi")
+    if request.method in ("GET", "HEAD") or xreq is not None and xreq.method in ("GET", "HEAD"):
         if "X-Experience-API-Consistent-Through" not in response.headers:
             response.headers["X-Experience-API-Consistent-Through"] = query.consistent_through(wsgi.connection())
     return response

@@ -32,7 +32,8 @@ def connection() -> Connection:
     It is kept for a later request rather than returned to the pool: checking out and in cost 6 % of a
     single-statement POST, on SQLite and on PostgreSQL.
     """
-    conn = g.get("xapi_conn")
+    context = g._get_current_object()  # each read through the proxy costs a microsecond
+    conn = context.get("xapi_conn")
     if conn is None:
         bind, kept = db.engine(), current_app.extensions["lms.xapi.kept"]
         if bind.dialect.name == "sqlite" and request.method not in _READS:
@@ -41,10 +42,10 @@ def connection() -> Connection:
                 bind, kept = bind.execution_options(sqlite_immediate=True), None
             else:
                 writers.acquire()
-                g.xapi_writers = writers
+                context.xapi_writers = writers
                 bind, kept = writers.engine, writers.kept
         conn = (kept.take() if kept is not None else None) or bind.connect()
-        g.xapi_conn, g.xapi_kept = conn, kept
+        context.xapi_conn, context.xapi_kept = conn, kept
         conn.begin()
     return conn
 
@@ -69,11 +70,12 @@ def restart() -> Connection:
 
 
 def _end(commit: bool) -> None:
-    conn = g.pop("xapi_conn", None)
-    kept = g.pop("xapi_kept", None)
-    writers = g.pop("xapi_writers", None)
-    callbacks = g.pop("xapi_after_commit", [])
-    session = g.pop("xapi_orm", None)
+    context = g._get_current_object()  # each read through the proxy costs a microsecond
+    conn = context.pop("xapi_conn", None)
+    kept = context.pop("xapi_kept", None)
+    writers = context.pop("xapi_writers", None)
+    callbacks = context.pop("xapi_after_commit", [])
+    session = context.pop("xapi_orm", None)
     try:
         if session is not None:  # a plugin's changes go into the transaction before it commits
             if commit:

@@ -230,8 +230,8 @@ def test_a_definition_this_process_applied_costs_no_query_when_it_comes_again(ap
 
 
 @pytest.mark.parametrize("chunk", [500, 7])
-def test_definitions_not_seen_yet_cost_one_read_and_one_insert_for_a_whole_batch(app, sql_noted, monkeypatch,  # noqa: ANN001
-                                                                                 chunk):
+def test_definitions_not_seen_yet_cost_one_read_and_one_insert_for_a_whole_batch(  # noqa: ANN001
+        app, sql_noted, monkeypatch, chunk):
     from sqlalchemy import select
 
     from lms.db import utcnow
@@ -253,5 +253,6 @@ def test_definitions_not_seen_yet_cost_one_read_and_one_insert_for_a_whole_batch
         again = [*made[:29], {"object": {"id": made[29]["object"]["id"], "definition": {"name": {"cy-GB": "A29"}}}}]
         assert len(activities.remember(conn, again, utcnow(), {})) == 30
         assert [sql.lstrip().split()[0].upper() for sql in sql_noted] == ["SELECT"] * slices + ["SELECT", "UPDATE"]
-        assert json.loads(conn.execute(select(activities.ACTIVITIES.c.definition).where(
-            activities.ACTIVITIES.c.iri == made[29]["object"]["id"])).scalar()) == {"name": {"en-GB": "A29", "cy-GB": "A29"}}
+        merged = conn.execute(select(activities.ACTIVITIES.c.definition).where(
+            activities.ACTIVITIES.c.iri == made[29]["object"]["id"])).scalar()
+        assert json.loads(merged) == {"name": {"en-GB": "A29", "cy-GB": "A29"}}
