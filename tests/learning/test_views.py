@@ -32,6 +32,13 @@ def test_dashboard_with_nothing_points_to_the_catalogue(make_user, login_as):
     assert "You have no training assigned" in page and 'href="/catalogue"' in page
 
 
+def test_dashboard_links_to_my_learning_record(make_user, login_as):
+    client = login_as(make_user())
+    page = main(client.get("/"))
+    link = re.search(r'<a href="([^"]+)">See my learning record</a>', page)
+    assert link is not None and client.get(link.group(1)).status_code == 200
+
+
 def test_dashboard_shows_due_dates_overdue_due_soon_and_progress(session, make_user, login_as, principal_of):
     user = make_user()
     me = principal_of(user)
