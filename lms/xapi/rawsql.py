@@ -123,15 +123,19 @@ class Cursor:
             raise
 
     def _insert_rows(self, rows: list[tuple]) -> dict[str, int]:
-        seqs = {}
+        returned = self._insert_returning("INSERT INTO xapi_statements (statement_id, stored, voided, ref_id, voiding, "
+                                          "client_id, body) VALUES {values} RETURNING seq, statement_id", rows)
+        return {statement_id: seq for seq, statement_id in returned}
+
+    def _insert_returning(self, sql: str, rows: list[tuple]) -> list[tuple]:
+        """Run an INSERT whose ``{values}`` takes a multi-row VALUES list, _CHUNK rows at a time; the rows it returns."""
+        returned = []
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start:start + _CHUNK]
-            values = ", ".join([f"({self.marks(7)})"] * len(chunk))
-            self.cursor.execute("INSERT INTO xapi_statements (statement_id, stored, voided, ref_id, voiding, "
-                                f"client_id, body) VALUES {values} RETURNING seq, statement_id",
-                                [value for row in chunk for value in row])
-            seqs.update((statement_id, seq) for seq, statement_id in self.cursor.fetchall())
-        return seqs
+            values = ", ".join([f"({self.marks(len(chunk[0]))})"] * len(chunk))
+            self.cursor.execute(sql.format(values=values), [value for row in chunk for value in row])
+            returned += self.cursor.fetchall()
+        return returned
 
     def activity_definitions(self, digests: list[str]) -> dict[str, str]:
         """The stored definitions (JSON text) of the activities with these IRI hashes, by hash."""
@@ -146,15 +150,11 @@ class Cursor:
     def insert_activities(self, rows: list[tuple[str, str, str]], now: datetime) -> set[str]:
         """Insert activities as (iri_hash, iri, definition) rows in hash order, unless another writer has stored
         one first; returns the hashes inserted here."""
-        when, inserted = self.when(now), set()
-        for start in range(0, len(rows), _CHUNK):
-            chunk = rows[start:start + _CHUNK]
-            values = ", ".join([f"({self.marks(4)})"] * len(chunk))
-            self.cursor.execute(f"INSERT INTO xapi_activities (iri_hash, iri, definition, updated_at) VALUES {values} "
-                                "ON CONFLICT (iri_hash) DO NOTHING RETURNING iri_hash",
-                                [value for row in chunk for value in (*row, when)])
-            inserted.update(digest for (digest,) in self.cursor.fetchall())
-        return inserted
+        when = self.when(now)
+        returned = self._insert_returning("INSERT INTO xapi_activities (iri_hash, iri, definition, updated_at) "
+                                          "VALUES {values} ON CONFLICT (iri_hash) DO NOTHING RETURNING iri_hash",
+                                          [(*row, when) for row in rows])
+        return {digest for (digest,) in returned}
 
     def void(self, ids: list[str]) -> None:
         self.cursor.execute(f"UPDATE xapi_statements SET voided = {self.mark} WHERE voiding = {self.mark} "
