@@ -198,10 +198,11 @@ def verify_cli(app, *args: str):  # noqa: ANN001, ANN201
 def test_offline_verification_reads_the_signature_and_data_without_a_network(app, in_state, instance):
     certificate, _ = in_state("valid")
     result = verify_cli(app, str(instance / certificate.pdf_path), "--offline")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # genuine, but whether it is still current was not checked
     assert "Signature: valid, file unchanged since signing" in result.output
     assert "(trusted)" in result.output and "Holder: Priya Shah" in result.output
     assert "Status (from the file alone): valid" in result.output
+    assert "Live status not checked: --offline was given" in result.output
 
 
 def test_offline_verification_adds_the_live_status_when_the_server_answers(app, in_state, instance, live_server):
@@ -217,8 +218,8 @@ def test_offline_verification_carries_on_when_no_server_is_reachable(app, in_sta
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     result = verify_cli(app, str(instance / certificate.pdf_path), "--server", f"http://127.0.0.1:{port}")
-    assert result.exit_code == 0, result.output
-    assert "live status unavailable" in result.output
+    assert result.exit_code == 3, result.output
+    assert f"Live status not checked: http://127.0.0.1:{port} did not answer" in result.output
 
 
 def test_offline_verification_fails_a_changed_file_and_an_untrusted_signer(app, in_state, instance, tmp_path):
