@@ -1,4 +1,4 @@
-"""Answers for verifiers: by code, and from a PDF (its signature and embedded data, pdf_check.py, and the registry's hash)."""
+"""Answers for verifiers: by code, and from a PDF (what the file proves, pdf_check.py, and the registry's hash)."""
 
 from __future__ import annotations
 

@@ -5,14 +5,12 @@ when it could not; `lms demo` links to where it serves."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlmodel import select
-from werkzeug.serving import make_server
 
 from certificates import codes, production, services, signing
 from certificates.models import Certificate
@@ -21,7 +19,7 @@ from lms.api import catalog
 from lms.cli import cli
 from lms.config import DEVELOPMENT_BASE_URL
 from lms.demo import served_address
-from tests.certificates.conftest import ISSUER, mark_done
+from tests.certificates.conftest import ISSUER, mark_done, serve
 from tests.conftest import FORGED_HOST
 
 
@@ -29,16 +27,6 @@ from tests.conftest import FORGED_HOST
 def test_config(test_config) -> dict:  # noqa: ANN001
     """No PUBLIC_BASE_URL given: the default (the development server's address) stands."""
     return {key: value for key, value in test_config.items() if key != "PUBLIC_BASE_URL"}
-
-
-def serve(app) -> Iterator[str]:  # noqa: ANN001
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
 
 
 @pytest.fixture
@@ -77,7 +65,8 @@ def test_a_certificate_earned_through_a_forged_host_carries_the_configured_addre
     assert certificate.verify_url == f"{configured or DEVELOPMENT_BASE_URL}/verify/{codes.display(certificate.code)}"
 
 
-def revoked_certificate_pointing_at(app, complete, make_user, session, principal, base: str) -> Certificate:  # noqa: ANN001
+def revoked_certificate_pointing_at(app, complete, make_user, session, principal,  # noqa: ANN001
+                                    base: str) -> Certificate:
     """Issue a certificate whose signed address is base, then revoke it."""
     saved, app.config["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"], base
     certificate = complete(make_user(name="Robin Vale"))

@@ -54,7 +54,8 @@ def signed_by(pdf: bytes, p12: Path) -> bytes:
 def with_huge_cross_reference_stream(mib: int) -> bytes:
     """A PDF whose cross-reference stream claims mib MiB of entries (read before anything else in the file)."""
     head = b"%PDF-1.7\n"
-    objects = [b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n", b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"]
+    objects = [b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n",
+               b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"]
     offsets = [len(head), len(head) + len(objects[0])]
     xref_at = offsets[1] + len(objects[1])
     entries = b"\x00" + bytes(4) + b"\xff\xff" + b"".join(b"\x01" + o.to_bytes(4, "big") + bytes(2)

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import io
 import socket
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from werkzeug.serving import make_server
 
 from certificates import codes, production, services, signing
 from certificates.models import Certificate
 from certificates.plugin import settings, verify_url
 from lms import db
+from tests.certificates.conftest import serve
 
 STATES = ("valid", "expired", "revoked", "superseded")
 ANSWER_KEYS = {"status", "code", "holder_name", "bundle", "standards", "awarded_on", "issued_on", "expires_on"}
@@ -182,13 +181,7 @@ def test_an_upload_that_is_not_a_pdf_is_refused_on_its_field(client):
 
 @pytest.fixture
 def live_server(app):  # noqa: ANN001
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    yield from serve(app)
 
 
 def verify_cli(app, *args: str):  # noqa: ANN001, ANN201

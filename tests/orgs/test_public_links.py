@@ -47,8 +47,8 @@ def test_imported_staff_join_links_and_their_csv_use_the_configured_base(client,
                        ).get_data(as_text=True)
     tokens = re.findall(r'<input type="hidden" name="token" value="([^"]+)">', page)
     assert tokens and "attacker" not in page
-    download = client.post(f"/admin/organisations/{world.org_a.id}/import/join-links.csv", environ_overrides=FORGED_HOST,
-                           data={"token": tokens}).get_data(as_text=True)
+    download = client.post(f"/admin/organisations/{world.org_a.id}/import/join-links.csv",
+                           environ_overrides=FORGED_HOST, data={"token": tokens}).get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(download.lstrip("\ufeff"))))
     assert rows[1][2] == f"{DEVELOPMENT_BASE_URL}/join/{tokens[0]}"
 
