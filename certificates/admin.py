@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import zipfile
 from datetime import datetime
@@ -14,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from certificates import codes, services
 from certificates.models import Certificate
-from lms.api import Forbidden, NotFound, Organisation, Principal, Role, audit
+from lms.api import Forbidden, NotFound, Organisation, Principal, Role, audit, csv_text
 
 MANAGING_ROLES = (Role.ORG_ADMIN, Role.ACCREDITOR)
 
@@ -71,9 +69,7 @@ def organisation_zip(session: Session, actor: Principal, organisation: Organisat
     """Every stored certificate PDF of the organisation and an index.csv (audited: it is a bulk export)."""
     certificates = services.for_organisation(session, organisation.id)
     spool = SpooledTemporaryFile(max_size=32 * 1024 * 1024)
-    index = io.StringIO()
-    writer = csv.writer(index)
-    writer.writerow(INDEX_COLUMNS)
+    rows = []
     with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
         for c in certificates:
             name = None
@@ -81,10 +77,11 @@ def organisation_zip(session: Session, actor: Principal, organisation: Organisat
                 name = f"{_slug(c.holder_name)}-{c.bundle_id}-{codes.display(c.code)}.pdf"
                 archive.write(instance_path / c.pdf_path, name)
             day = lambda moment: moment.date().isoformat() if moment else ""  # noqa: E731
-            writer.writerow([codes.display(c.code), c.holder_name, c.bundle_id, c.bundle_version, c.bundle_title,
-                             c.status(now).value, day(c.awarded_at), day(c.issued_at), day(c.expires_at),
-                             day(c.revoked_at), c.revocation_reason or "", c.pdf_sha256 or "", name or ""])
-        archive.writestr("index.csv", index.getvalue())
+            rows.append([codes.display(c.code), c.holder_name, c.bundle_id, c.bundle_version, c.bundle_title,
+                         c.status(now).value, day(c.awarded_at), day(c.issued_at), day(c.expires_at),
+                         day(c.revoked_at), c.revocation_reason or "", c.pdf_sha256 or "", name or ""])
+        # Names and reasons are typed by people: the shared writer keeps them from running as formulas.
+        archive.writestr("index.csv", csv_text(INDEX_COLUMNS, rows))
     audit(session, actor.id, "certificate.bulk_download", f"organisation:{organisation.id}",
           organisation_id=organisation.id, count=len(certificates))
     spool.seek(0)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
-import urllib.error
-import urllib.request
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlmodel import select
 
-from certificates import codes, production, services, signing, verification
+from certificates import codes, live_status, pdf_check, production, services, signing
 from certificates.models import Certificate
 from lms.api import Enrolment, EnrolmentStatus, Organisation, User, catalog, db, utcnow
 
@@ -33,16 +29,21 @@ def _settings() -> production.Settings:
 @click.option("--organisation", default=None, help="issuer organisation name (default CERTIFICATE_ISSUER_NAME)")
 @click.option("--force", is_flag=True, help="replace an existing demo key (certificates signed before stay valid "
                                             "only while the old authority is in CERTIFICATE_TRUST_ROOTS)")
-def keygen_command(organisation: str | None, force: bool) -> None:
+@click.option("--url", "service_url", default=None,
+              help="the service's address, named in the signing certificate (default PUBLIC_BASE_URL)")
+def keygen_command(organisation: str | None, force: bool, service_url: str | None) -> None:
     """Create a demo issuer authority and signing certificate in the instance folder.
 
-    Production uses a PKCS#12 file from a real authority: set CERTIFICATE_SIGNING_P12 and
-    LMS_CERTIFICATE_SIGNING_PASSWORD instead.
+    The signing certificate names the service's address, so `lms certificates verify` anywhere that trusts
+    this authority may ask that address for a certificate's live status. Production uses a PKCS#12 file
+    from a real authority (ask it to put PUBLIC_BASE_URL in the certificate as a subjectAltName URI): set
+    CERTIFICATE_SIGNING_P12 and LMS_CERTIFICATE_SIGNING_PASSWORD instead.
     """
     settings = _settings()
     folder = Path(current_app.instance_path) / signing.DEMO_FOLDER
     existed = (folder / signing.DEMO_P12).exists()
-    p12, ca = signing.keygen(folder, organisation or settings.issuer_name, replace=force)
+    p12, ca = signing.keygen(folder, organisation or settings.issuer_name, replace=force,
+                             service_url=service_url or current_app.config["PUBLIC_BASE_URL"])
     if existed and not force:
         click.echo(f"A demo signing key already exists: {p12} (use --force to replace it)")
         return
@@ -51,24 +52,39 @@ def keygen_command(organisation: str | None, force: bool) -> None:
         click.echo("Note: CERTIFICATE_SIGNING_P12 is set, so certificates are signed with that file, not this one.")
 
 
+# Exit statuses of `lms certificates verify`.
+EXIT_VALID, EXIT_NOT_GENUINE, EXIT_NOT_CURRENT, EXIT_NOT_CHECKED = 0, 1, 2, 3
+
+
 @certificates_group.command("verify")
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--server", default=None, help="base URL for the live status (default: the address in the certificate)")
+@click.option("--server", default=None, help="base URL of the service to ask for the live status (trusted because "
+                                             "you name it); default: the certificate's own, if trusted")
 @click.option("--trust", "trust", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="issuer authority certificate (PEM); default: this instance's")
 @click.option("--offline", is_flag=True, help="do not ask any server for the live status")
 def verify_command(pdf: Path, server: str | None, trust: tuple[str, ...], offline: bool) -> None:
     """Check a certificate PDF: its signature and embedded details (no network), then the live status.
 
-    Exit status: 0 valid, 1 not genuine or unknown, 2 genuine but expired, revoked or superseded.
+    The live status is asked of --server, or else of the server whose address the certificate carries, but
+    only when that address is this instance's PUBLIC_BASE_URL, one of CERTIFICATE_STATUS_SERVERS, or named
+    in the signing certificate (subjectAltName URI) of a trusted issuer. Any other address is not asked.
+
+    \b
+    Exit status:
+      0  genuine, and the live status is valid
+      1  not genuine (signature changed, untrusted or missing, details missing), or the server does not know it
+      2  genuine, but expired (by its own date or the server), revoked or superseded
+      3  genuine and in date by the file alone, but the live status was NOT checked (--offline, no trusted
+         server, or it did not answer): it may have been revoked or replaced since
     """
-    check = verification.check_pdf(pdf.read_bytes(), _trust_roots(trust))
+    check = pdf_check.check_pdf(pdf.read_bytes(), _trust_roots(trust))
     click.echo(f"Signature: {'valid, file unchanged since signing' if check.intact and check.whole_file else 'NOT VALID'}")
     click.echo(f"Signer: {check.signer or 'none'} ({'trusted' if check.trusted else 'NOT TRUSTED'})")
     for problem in check.problems:
         click.echo(f"Problem: {problem}")
     if not check.genuine:
-        sys.exit(1)
+        sys.exit(EXIT_NOT_GENUINE)
     data = check.data
     expires = data.get("expires_on")
     click.echo(f"Code: {data['code']}\nHolder: {data['holder_name']}\n"
@@ -76,16 +92,22 @@ def verify_command(pdf: Path, server: str | None, trust: tuple[str, ...], offlin
                f"Standards: {', '.join(s['id'] for s in data['standards']) or 'none'}\n"
                f"Awarded: {data['awarded_on']}  Issued: {data['issued_on']}  Valid until: {expires or 'does not expire'}")
     offline_status = "expired" if expires and date.fromisoformat(expires) <= date.today() else "valid"
-    live = None if offline else _live_status(server or _origin(data.get("verify_url", "")), data["code"])
-    if live is None:
-        click.echo(f"Status (from the file alone): {offline_status}" + ("" if offline else "; live status unavailable"))
-        sys.exit(0 if offline_status == "valid" else 2)
-    click.echo(f"Live status: {live['status']}")
-    if live.get("revocation_reason"):
-        click.echo(f"Revoked on {live['revoked_on']}: {live['revocation_reason']}")
-    if live.get("replaced_by"):
-        click.echo(f"Replaced by: {live['replaced_by']}")
-    sys.exit({"valid": 0, "unknown": 1}.get(live["status"], 2))
+    config = current_app.config
+    live = (live_status.LiveStatus(reason="--offline was given") if offline else live_status.live_status(
+        data, server=server, configured=[config["PUBLIC_BASE_URL"], *config["CERTIFICATE_STATUS_SERVERS"]],
+        signer_urls=check.signer_urls))
+    if live.answer is None:
+        click.echo(f"Status (from the file alone): {offline_status}\nLive status not checked: {live.reason}")
+        if offline_status == "valid":
+            click.echo("Do not rely on it as current: it may have been revoked or replaced since it was issued.")
+        sys.exit(EXIT_NOT_CHECKED if offline_status == "valid" else EXIT_NOT_CURRENT)
+    answer = live.answer
+    click.echo(f"Live status: {answer['status']} (from {live.server})")
+    if answer.get("revocation_reason"):
+        click.echo(f"Revoked on {answer.get('revoked_on')}: {answer['revocation_reason']}")
+    if answer.get("replaced_by"):
+        click.echo(f"Replaced by: {answer['replaced_by']}")
+    sys.exit({"valid": EXIT_VALID, "unknown": EXIT_NOT_GENUINE}.get(answer["status"], EXIT_NOT_CURRENT))
 
 
 def _trust_roots(paths: tuple[str, ...]) -> list:
@@ -97,28 +119,6 @@ def _trust_roots(paths: tuple[str, ...]) -> list:
     if settings.demo_key and not settings.p12_path.exists():
         return list(load_certs_from_pemder([str(p) for p in settings.extra_roots]))  # never create a key here
     return settings.trust_roots()
-
-
-def _origin(url: str) -> str | None:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
-
-
-def _live_status(server: str | None, code: str) -> dict | None:
-    """The server's answer, or None when no server is reachable (offline verification still stands)."""
-    if not server:
-        return None
-    url = f"{server.rstrip('/')}/api/v1/certificates/{code}"
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310  (http(s) only, from _origin/option)
-            return json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        try:
-            return json.loads(error.read())
-        except ValueError:
-            return None
-    except (urllib.error.URLError, OSError, ValueError):
-        return None
 
 
 @certificates_group.command("issue-due")

@@ -12,10 +12,8 @@ from sqlmodel import Session
 
 from certificates import codes, production, render, services
 from certificates.models import Certificate  # registers the table on the shared metadata
-from lms.api import (Credential, Enrolment, NavItem, Problem, Role, User, catalog, db, hookimpl, hooks,
+from lms.api import (Credential, Enrolment, NavItem, Problem, Role, User, catalog, db, external_url, hookimpl, hooks,
                      register_navigation, statements, utcnow)
-
-FALLBACK_BASE_URL = "http://localhost:5000"
 
 
 def settings() -> production.Settings:
@@ -23,15 +21,11 @@ def settings() -> production.Settings:
 
 
 def verify_url(code: str) -> str:
-    """Where the QR code points: PUBLIC_BASE_URL if set, else the request's own host."""
-    shown = codes.display(code)
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if base:
-        return f"{base}/verify/{shown}"
-    try:
-        return url_for("certificates.verify_code", code=shown, _external=True)
-    except RuntimeError:  # no request and no SERVER_NAME (a CLI command): say where a local server would be
-        return f"{FALLBACK_BASE_URL}/verify/{shown}"
+    """Where the QR code points, signed into the certificate: the verification page at PUBLIC_BASE_URL.
+
+    Never the address of the request that completed the bundle: its Host header is the learner's to choose.
+    """
+    return external_url("certificates.verify_code", code=codes.display(code))
 
 
 def extra_context(certificate: Certificate) -> dict[str, Any]:

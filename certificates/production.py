@@ -40,6 +40,7 @@ class Settings:
     issuer_name: str
     demo_key: bool  # no PKCS#12 configured: use (and on first use create) the instance's demo authority
     extra_roots: tuple[Path, ...] = ()
+    public_base_url: str | None = None  # named in a demo signing certificate, vouching for the service's address
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -48,12 +49,13 @@ class Settings:
         p12 = Path(configured) if configured else instance / signing.DEMO_FOLDER / signing.DEMO_P12
         roots = tuple(Path(p.strip()) for p in str(config.get("CERTIFICATE_TRUST_ROOTS") or "").split(",") if p.strip())
         return cls(instance, p12, config.get("CERTIFICATE_SIGNING_PASSWORD") or None,
-                   config.get("CERTIFICATE_ISSUER_NAME") or "Leadership and management training", not configured, roots)
+                   config.get("CERTIFICATE_ISSUER_NAME") or "Leadership and management training", not configured, roots,
+                   config.get("PUBLIC_BASE_URL") or None)
 
     def issuer(self) -> signing.Issuer:
         if self.demo_key and not self.p12_path.exists():
             log.warning("creating a demo certificate-signing authority in %s", self.p12_path.parent)
-            signing.keygen(self.p12_path.parent, self.issuer_name)
+            signing.keygen(self.p12_path.parent, self.issuer_name, service_url=self.public_base_url)
         return signing.issuer(self.p12_path, self.p12_password)
 
     def trust_roots(self) -> list:

@@ -185,7 +185,8 @@ def _name(common_name: str, organisation: str) -> x509.Name:
     ])
 
 
-def _certificate(subject: x509.Name, issuer_name: x509.Name, public_key, signing_key, *, days: int, ca: bool):  # noqa: ANN001
+def _certificate(subject: x509.Name, issuer_name: x509.Name, public_key, signing_key, *, days: int, ca: bool,  # noqa: ANN001
+                 service_url: str | None = None):
     now = datetime.now(UTC) - timedelta(minutes=5)
     builder = (
         x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name).public_key(public_key)
@@ -200,11 +201,18 @@ def _certificate(subject: x509.Name, issuer_name: x509.Name, public_key, signing
         builder = builder.add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), critical=False)
+        if service_url:  # the authority vouches for the service's address: verifiers may ask it for live status
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.UniformResourceIdentifier(service_url)]), critical=False)
     return builder.sign(signing_key, hashes.SHA256())
 
 
-def keygen(folder: Path, organisation: str, *, password: str | None = None, replace: bool = False) -> tuple[Path, Path]:
+def keygen(folder: Path, organisation: str, *, password: str | None = None, replace: bool = False,
+           service_url: str | None = None) -> tuple[Path, Path]:
     """Create a demo issuer authority and a signing certificate it issued; returns (PKCS#12, CA PEM).
+
+    The signing certificate names service_url (a subjectAltName URI), if given, as the service whose live
+    status `lms certificates verify` may ask about the certificates it signs.
 
     The files are created atomically and never overwritten unless replace is set, so two processes starting at
     once end up sharing one key.
@@ -218,7 +226,7 @@ def keygen(folder: Path, organisation: str, *, password: str | None = None, repl
     ca_cert = _certificate(ca_name, ca_name, ca_key.public_key(), ca_key, days=365 * 20, ca=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cert = _certificate(_name(f"{organisation} certificate signing (demo)", organisation), ca_name, key.public_key(),
-                        ca_key, days=365 * 10, ca=False)
+                        ca_key, days=365 * 10, ca=False, service_url=service_url)
     encryption = serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption()
     p12 = pkcs12.serialize_key_and_certificates(b"certificate-signing", key, cert, [ca_cert], encryption)
     _write_atomically(p12_path, p12, replace)

@@ -1,12 +1,10 @@
-"""Answers for verifiers: by code, and from a PDF (its signature, its embedded data and the registry's hash)."""
+"""Answers for verifiers: by code, and from a PDF (what the file proves, pdf_check.py, and the registry's hash)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from io import BytesIO
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, select
@@ -14,8 +12,7 @@ from sqlmodel import Session
 
 from certificates import codes, services
 from certificates.models import Certificate, CertificateStatus, status_at
-from certificates.render import DATA_FILE_NAME
-from certificates.signing import run_coroutine
+from certificates.pdf_check import PdfCheck, check_pdf
 
 
 @dataclass(frozen=True)
@@ -87,84 +84,6 @@ def answer_for_code(connection: Connection, text: str, now: datetime) -> Answer:
     """The answer for a typed code; raises InvalidCode (a clear message) when it cannot be a code at all."""
     certificate = connection.execute(_BY_CODE, {"code": codes.parse(text)}).first()
     return answer_for(connection, certificate, now)
-
-
-@dataclass
-class PdfCheck:
-    """What the file alone proves: a trusted, intact signature over the whole file, and the embedded data."""
-
-    signed: bool = False
-    intact: bool = False
-    trusted: bool = False
-    whole_file: bool = False
-    signer: str | None = None
-    signed_at: datetime | None = None
-    data: dict[str, Any] | None = None
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def genuine(self) -> bool:
-        return self.signed and self.intact and self.trusted and self.whole_file and self.data is not None
-
-
-def _embedded_data(reader) -> dict[str, Any] | None:  # noqa: ANN001
-    """The certificate.json attachment (pyHanko's dictionaries resolve references on [], not on .get)."""
-    root = reader.root
-    if "/Names" not in root or "/EmbeddedFiles" not in root["/Names"]:
-        return None
-    files = root["/Names"]["/EmbeddedFiles"]
-    entries = [entry.get_object() for entry in files["/Names"]] if "/Names" in files else []
-    for name, spec in zip(entries[::2], entries[1::2]):
-        if str(name) == DATA_FILE_NAME:
-            return json.loads(spec["/EF"]["/F"].data)
-    return None
-
-
-def check_pdf(pdf: bytes, trust_roots: list) -> PdfCheck:  # noqa: C901
-    """Check a PDF's signature against the issuer's roots (no network) and read its embedded data."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
-
-    check = PdfCheck()
-    try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
-        signatures = reader.embedded_signatures
-    except Exception:  # noqa: BLE001  (any parse failure means the same thing to a verifier)
-        check.problems.append("The file is not a PDF that can be read")
-        return check
-    if len(signatures) != 1:
-        check.problems.append("The file does not carry the issuer's signature" if not signatures
-                              else "The file carries more than one signature")
-        return check
-    check.signed = True
-    try:
-        context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)  # offline: no CRL/OCSP fetches
-        status = run_coroutine(lambda: async_validate_pdf_signature(signatures[0], signer_validation_context=context))
-    except Exception as exc:  # noqa: BLE001
-        check.problems.append(f"The signature cannot be checked ({type(exc).__name__})")
-        return check
-    check.intact = status.intact and status.valid
-    check.trusted = status.trusted
-    check.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    check.signer = status.signing_cert.subject.human_friendly
-    check.signed_at = status.signer_reported_dt
-    if not check.intact:
-        check.problems.append("The file has been changed since it was signed")
-    elif not check.whole_file:
-        check.problems.append("Something was added to the file after it was signed")
-    if not check.trusted:
-        check.problems.append("The file was not signed by this service's certificate authority")
-    try:
-        check.data = _embedded_data(reader)
-        if check.data is not None:
-            codes.parse(check.data.get("code", ""))
-    except Exception:  # noqa: BLE001
-        check.data = None
-    if check.data is None:
-        check.problems.append("The file does not contain the certificate's details")
-    return check
 
 
 @dataclass(frozen=True)

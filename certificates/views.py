@@ -16,6 +16,7 @@ bp = Blueprint("certificates", __name__, template_folder="pages")
 LIMIT = "CERTIFICATE_VERIFY_RATE_LIMIT"
 SCOPE = "certificate-verification"
 FORM_ERROR_STATUS = 400
+UNCONFIRMED_STATUS = 422  # the file was read, but it is not a certificate this service can confirm
 # Tag colours of the NHS.UK tag component for each answer.
 COLOURS = {"valid": "green", "expired": "orange", "revoked": "red", "superseded": "yellow", "unknown": "grey"}
 
@@ -68,13 +69,20 @@ def verify_upload():
     """Upload a PDF: the signature, the registry's hash of the issued file and the current status."""
     form = UploadForm()
     if request.method == "GET":
-        return render_template("certificates/upload.html", title="Check a certificate PDF", form=form)
+        return _upload_page(form, 200)
     spend_budget()
     if not form.validate_on_submit():
-        return render_template("certificates/upload.html", title="Check a certificate PDF", form=form), FORM_ERROR_STATUS
+        return _upload_page(form, FORM_ERROR_STATUS)
     result = verification.verify_upload(db.session(), form.pdf.data.read(), trust_roots(), utcnow())
+    if not result.check.readable:  # not examined at all: say why on the field, as for any other bad file
+        form.pdf.errors = list(result.check.problems)
+        return _upload_page(form, FORM_ERROR_STATUS)
     return render_template("certificates/upload_result.html", title=_title(result.answer), result=result,
-                           answer=result.answer)
+                           answer=result.answer), 200 if result.matches_registry else UNCONFIRMED_STATUS
+
+
+def _upload_page(form: UploadForm, status: int) -> tuple[str, int]:
+    return render_template("certificates/upload.html", title="Check a certificate PDF", form=form), status
 
 
 def counted_answer(code: str) -> verification.Answer:

@@ -16,6 +16,7 @@ from lms.auth.models import Role, RoleAssignment, User  # noqa: E402
 from lms.auth.principal import Principal  # noqa: E402
 from lms.auth.security import csrf, roles_required  # noqa: E402
 from lms.auth.throttle import spend  # noqa: E402  (count an attempt against a rate limit)
+from lms.csvfile import csv_text  # noqa: E402  (every CSV the product writes)
 from lms.db import utcnow  # noqa: E402
 from lms.lean import json_api  # noqa: E402  (a machine-facing JSON API served by a lean app)
 from lms.learning.gates import Credential  # noqa: E402
@@ -23,6 +24,7 @@ from lms.learning.models import Enrolment, EnrolmentStatus, ModuleProgress, Prog
 from lms.orgs.models import Organisation  # noqa: E402
 from lms.pages import touch_people  # noqa: E402  (after a Core UPDATE of rows shown on a person's pages)
 from lms.plain_query import PlainQuery  # noqa: E402  (a hot read run on the DBAPI cursor)
+from lms.public_urls import external_url, public_base_url  # noqa: E402  (addresses for outside a request)
 from lms.web import NavItem, register_navigation  # noqa: E402
 from lms.xapi import platform as statements  # noqa: E402  (the platform's own xAPI statement builders)
 
@@ -40,7 +42,7 @@ def hooks() -> pluggy.HookRelay:
 
 __all__ = [
     "Bundle", "Catalog", "Conflict", "ContentError", "DomainError", "Forbidden", "Module", "NotFound",
-    "Problem", "catalog", "hookimpl", "hooks", "json_api", "spend",
+    "Problem", "catalog", "csv_text", "external_url", "hookimpl", "hooks", "json_api", "public_base_url", "spend",
     "Credential", "Enrolment", "EnrolmentStatus", "ModuleProgress", "NavItem", "Organisation", "Principal",
     "ProgressStatus", "Role", "RoleAssignment", "User", "audit", "csrf", "db", "register_navigation",
     "roles_required", "statements", "touch_people", "utcnow",

@@ -142,7 +142,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     settings = load_config(config)
     problems = check_production(settings)
     if problems:
-        raise RuntimeError("refusing to start in production: " + "; ".join(problems))
+        raise RuntimeError(f"refusing to start ({settings['ENV']}): " + "; ".join(problems))
     app = App(__name__, instance_path=settings["INSTANCE_PATH"])
     from lms.web import PageEnvironment
 

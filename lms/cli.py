@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup
 
+from lms.config import PRODUCTION, load_config, security_problems
 from lms.errors import ContentError
 from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
 
@@ -37,7 +38,6 @@ def content_check() -> None:
     except ContentError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
-    from lms.config import load_config
     from lms.learning.advancement import SettingsError, SETTING, parse_rules
 
     _, rule_problems = parse_rules(load_config().get(SETTING, {}), catalog)  # they name bundles and standards
@@ -68,6 +68,41 @@ def assets_command() -> None:
 
 
 cli.add_command(assets_command)
+
+
+@click.group()
+def security() -> None:
+    """Checks of the deployment's security settings (works without starting the app)."""
+
+
+@security.command("check")
+def security_check() -> None:
+    """Pass only a configuration fit for production; name each setting that is not.
+
+    It needs, with LMS_ENV=production: an absolute https PUBLIC_BASE_URL, TRUSTED_HOSTS including its host,
+    a SECRET_KEY of 32 or more characters that is not the default, a shared RATELIMIT_STORAGE_URI (not
+    memory://) and DEMO off. The server refuses to start in production for the same reasons.
+    Exit status: 0 fit for production, 1 not (each problem is printed).
+    """
+    try:
+        config = load_config()
+    except ValueError as exc:  # a setting of the wrong type
+        click.echo(f"Problem: {exc}", err=True)
+        sys.exit(1)
+    problems = security_problems(config)
+    if config["ENV"] != PRODUCTION:
+        problems.insert(0, f"ENV is {config['ENV']!r}: set LMS_ENV=production (production enforces these checks "
+                           "at start-up, secure cookies and HSTS)")
+    for problem in problems:
+        click.echo(f"Problem: {problem}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s): this configuration is not fit for production.", err=True)
+        sys.exit(1)
+    click.echo(f"Fit for production: served at {config['PUBLIC_BASE_URL']} for "
+               f"{', '.join(config['TRUSTED_HOSTS'])}, shared rate limits, a strong secret key.")
+
+
+cli.add_command(security)
 
 
 @cli.group("db")
@@ -135,16 +170,23 @@ cli.add_command(api_token)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--reset", is_flag=True, help="delete the demo database first and start again")
 @click.option("--no-serve", is_flag=True, help="prepare the demo data and exit")
-def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
-    """Run the product with sample organisations, people and progress (SQLite in the instance folder)."""
+@click.option("--public-url", default=None,
+              help="the address people reach the demo at, for links and QR codes (default: where it serves)")
+def demo_command(host: str, port: int, reset: bool, no_serve: bool, public_url: str | None) -> None:
+    """Run the product with sample organisations, people and progress (SQLite in the instance folder).
+
+    Certificates, join and reset links point to the address the demo serves on (a wildcard --host such as
+    0.0.0.0 is named by this machine's network address), or to --public-url behind a tunnel or proxy.
+    """
     import threading
 
     from lms import db, schema
     from lms.app import create_app
-    from lms.demo import ACCOUNTS, is_seeded, seed
+    from lms.demo import ACCOUNTS, is_seeded, seed, served_address
     from lms.xapi import clients
 
-    app = create_app({"DEMO": True})
+    base = (public_url or served_address(host, port)).rstrip("/")
+    app = create_app({"DEMO": True, "PUBLIC_BASE_URL": base})
     password = app.config["DEMO_PASSWORD"]
     with app.app_context():
         if reset and db.engine().dialect.name == "sqlite":
@@ -163,11 +205,13 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
         with app.app_context():
             worker = Worker.from_config(app.config)
         threading.Thread(target=_run_in_context, args=(app, worker.run_forever), daemon=True).start()
-    click.echo(f"\nDemo data in {app.instance_path}\nSign in at http://{host}:{port}/sign-in with any of "
+    click.echo(f"\nDemo data in {app.instance_path}\nSign in at {base}/sign-in with any of "
                f"these accounts (password: {password}):")
     for account in ACCOUNTS:
         click.echo(f"  {account.email:<26} {', '.join(r.replace('_', ' ') for r in account.roles)}")
-    click.echo(f"xAPI endpoint: http://{host}:{port}/xapi/ (key demo-lrs, secret {password})\n")
+    click.echo(f"xAPI endpoint: {base}/xapi/ (key demo-lrs, secret {password})\n"
+               "Certificates issued from now on link to this address; those issued on an earlier run keep theirs "
+               "(--reset starts again).\n")
     if not no_serve:
         # Not app.run(): Flask ignores it inside its own command line (the `lms` group is a FlaskGroup).
         from werkzeug.serving import run_simple

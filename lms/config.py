@@ -6,8 +6,14 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from werkzeug.sansio.utils import host_is_trusted
 
 INSECURE_SECRET_KEY = "insecure-development-key-change-me"
+# Where `lms run` and `lms demo` serve by default: the development default of PUBLIC_BASE_URL.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+SECRET_KEY_MIN_LENGTH = 32
 
 # Which certificates (or standards met) a pay band or role requires: the review asks that accredited
 # management training be "a pre-requisite for further advancement" and that appraisal training be
@@ -42,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     # Count and enforce the rate limits below (tests turn it off).
     "RATELIMIT_ENABLED": True,
     # Where rate-limit counters live: memory:// counts per process, redis://host:port across processes.
+    # Production requires a shared store: with memory:// each process (and each restart) has its own budget.
     "RATELIMIT_STORAGE_URI": "memory://",
     # Sign-in attempts allowed per client address.
     "SIGNIN_RATE_LIMIT": "10 per minute",
@@ -73,8 +80,14 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_CACHE_SECONDS": 60,
     # CSRF protection on every form (tests switch it off only where they say so).
     "WTF_CSRF_ENABLED": True,
-    # Base URL used in links that leave the request (certificates, e-mails); empty means the request's.
-    "PUBLIC_BASE_URL": "",
+    # The service's public address (scheme, host, and any path prefix): every absolute address the platform
+    # hands out (certificates' links and QR codes, join and password-reset links) is built from it, never from
+    # a request's Host header. Production requires an https address; `lms demo` sets it to where it serves.
+    "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL,
+    # Host names requests may be addressed to (Flask's TRUSTED_HOSTS; ".example.org" also allows its
+    # subdomains): any other Host header gets 400. Required in production; empty allows any (development).
+    # In lms.toml a list of strings; LMS_TRUSTED_HOSTS takes them comma-separated.
+    "TRUSTED_HOSTS": [],
     # Advancement rules: target id -> {title, requires}; checked against the content at start-up. In
     # lms.toml write [advancement_rules.band-8a] tables; LMS_ADVANCEMENT_RULES takes the same as JSON.
     "ADVANCEMENT_RULES": DEFAULT_ADVANCEMENT_RULES,
@@ -87,6 +100,10 @@ DEFAULTS: dict[str, Any] = {
     "CERTIFICATE_SIGNING_PASSWORD": "",
     # Extra trusted issuer CA certificates (PEM files, comma-separated), e.g. the authority of a retired key.
     "CERTIFICATE_TRUST_ROOTS": "",
+    # Other services `lms certificates verify` may ask for a certificate's live status (base URLs; comma-separated
+    # in LMS_CERTIFICATE_STATUS_SERVERS). This instance's PUBLIC_BASE_URL, and an address the signing certificate
+    # names, are trusted too; the address a certificate carries is never asked otherwise.
+    "CERTIFICATE_STATUS_SERVERS": [],
     # Verification requests (page, upload, JSON) allowed per client address.
     "CERTIFICATE_VERIFY_RATE_LIMIT": "60 per minute",
     # A certificate is "due for renewal" when it expires within this many days (or has expired).
@@ -125,8 +142,10 @@ PRODUCTION = "production"
 
 
 def _coerce(key: str, raw: str) -> Any:
-    """Turn an environment string into the type of the setting's default."""
+    """Turn an environment string into the type of the setting's default (a list from comma-separated items)."""
     default = DEFAULTS.get(key)
+    if isinstance(default, list):
+        return [item.strip() for item in raw.split(",") if item.strip()]
     if isinstance(default, bool):
         if raw.strip().lower() in {"1", "true", "yes", "on"}:
             return True
@@ -166,16 +185,56 @@ def load_config(explicit: Mapping[str, Any] | None = None, environ: Mapping[str,
     config["INSTANCE_PATH"] = str(folder)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{folder / 'lms.sqlite3'}"
+    for key, default in DEFAULTS.items():  # a list setting given as one string: its comma-separated items
+        if isinstance(default, list) and isinstance(config[key], str):
+            config[key] = _coerce(key, config[key])
     return config
 
 
-def check_production(config: Mapping[str, Any]) -> list[str]:
-    """Reasons a production configuration must not start; empty when it may."""
-    if config.get("ENV") != PRODUCTION:
-        return []
+def is_absolute_url(value: object, schemes: tuple[str, ...]) -> bool:
+    """An absolute address with one of these schemes and a host, and no credentials, query or fragment."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        return False
+    return parts.scheme in schemes and bool(parts.hostname) and not (
+        parts.username or parts.password or parts.query or parts.fragment or "\\" in value or value != value.strip())
+
+
+def security_problems(config: Mapping[str, Any]) -> list[str]:
+    """Each setting that makes a configuration unsafe to run in production, named with how to put it right."""
     problems = []
-    if config.get("SECRET_KEY") in (None, "", INSECURE_SECRET_KEY) or len(str(config["SECRET_KEY"])) < 32:
-        problems.append("SECRET_KEY is the default or shorter than 32 characters: set LMS_SECRET_KEY")
+    key = config.get("SECRET_KEY")
+    if not isinstance(key, str) or key == INSECURE_SECRET_KEY or len(key) < SECRET_KEY_MIN_LENGTH:
+        problems.append(f"SECRET_KEY is the default or shorter than {SECRET_KEY_MIN_LENGTH} characters: "
+                        "set LMS_SECRET_KEY to a long random value")
     if config.get("DEMO"):
         problems.append("DEMO is on: demo data and accounts are never loaded in production")
+    base = config.get("PUBLIC_BASE_URL")
+    if not is_absolute_url(base, ("https",)):
+        problems.append(f"PUBLIC_BASE_URL is {base!r}, not an absolute https address: set LMS_PUBLIC_BASE_URL "
+                        "to the service's public address, e.g. https://lms.example.org")
+    hosts = config.get("TRUSTED_HOSTS") or []
+    if not hosts:
+        problems.append("TRUSTED_HOSTS is empty, so requests addressed to any host are served: set "
+                        "LMS_TRUSTED_HOSTS to the service's host names, e.g. lms.example.org")
+    elif is_absolute_url(base, ("https",)) and not host_is_trusted(urlsplit(base).netloc, hosts):
+        problems.append(f"TRUSTED_HOSTS ({', '.join(hosts)}) does not include the host of PUBLIC_BASE_URL ({base})")
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "")
+    if not storage or storage.startswith("memory://"):
+        problems.append("RATELIMIT_STORAGE_URI is memory://, so each process counts its own rate limits: set "
+                        "LMS_RATELIMIT_STORAGE_URI to a shared store, e.g. redis://redis.internal:6379")
     return problems
+
+
+def check_production(config: Mapping[str, Any]) -> list[str]:
+    """Reasons the app must not start: in production every security problem; elsewhere a malformed public address."""
+    if config.get("ENV") == PRODUCTION:
+        return security_problems(config)
+    base = config.get("PUBLIC_BASE_URL")
+    if not is_absolute_url(base, ("http", "https")):
+        return [f"PUBLIC_BASE_URL is {base!r}, not an absolute http or https address such as {DEVELOPMENT_BASE_URL}"]
+    return []

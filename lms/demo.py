@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -48,6 +50,35 @@ ORGANISATIONS = (
 FIRST = ("Aisha", "Ben", "Chloe", "David", "Emeka", "Fatima", "George", "Hannah", "Imran", "Julia", "Kofi", "Lucy")
 LAST = ("Ahmed", "Baker", "Clarke", "Davies", "Evans", "Franklin", "Gupta", "Hughes", "Ibrahim", "Jones")
 TITLES = ("Healthcare assistant", "Staff nurse", "Care worker", "Receptionist", "Porter", "Social worker")
+
+
+# Addresses that mean "every interface": no one can browse to them, so the demo names this machine instead.
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+
+def served_address(host: str, port: int) -> str:
+    """The demo's public base address: where it serves, so its QR codes and links lead back to it."""
+    if host in WILDCARD_HOSTS:
+        host = _this_machine()
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            host = f"[{host}]"
+    except ValueError:
+        pass  # a host name
+    return f"http://{host}:{port}"
+
+
+def _this_machine() -> str:
+    """The address other devices on the network reach this machine by (the one its outgoing traffic leaves from).
+
+    Connecting a UDP socket sends nothing: it only asks the system which interface it would route through.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1 (RFC 5737): never a real destination
+            return probe.getsockname()[0]
+        except OSError:  # no network at all: only this machine can reach the demo
+            return "127.0.0.1"
 
 
 def is_seeded(session: Session) -> bool:

@@ -14,7 +14,7 @@ from flask.templating import Environment
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 from werkzeug.routing import BuildError
 
 from lms import db
@@ -230,6 +230,13 @@ def configure_errors(app: Flask) -> None:
         response.set_data(error_page(error.code, _message(error)))
         response.content_type = "text/html; charset=utf-8"
         return response
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):
+        # The Host header is not in TRUSTED_HOSTS: no address can be built for this request, so no page frame.
+        if wants_json():
+            return json_error(error)
+        return f"{_TITLES[400]}. {error.description}", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(InternalServerError)
     def _server_error(error: InternalServerError):

@@ -23,6 +23,12 @@ FIXTURES = Path(__file__).parent / "plugin_fixtures"
 POSTGRES_URL = os.environ.get("LMS_TEST_POSTGRES_URL", "")
 
 
+# What a production configuration needs beyond a test's (lms.config.security_problems): the rate-limit store
+# is only connected to when a limit is counted, which tests with RATELIMIT_ENABLED off never do.
+PRODUCTION_SETTINGS = {"ENV": "production", "SECRET_KEY": "p" * 40, "PUBLIC_BASE_URL": "https://lms.test",
+                       "TRUSTED_HOSTS": ["lms.test"], "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}
+
+
 def fixture_plugins(name: str = "basic", hook_objects: list | None = None) -> PluginSet:
     """A PluginSet over tests/plugin_fixtures/<name>/{bundles,modules}."""
     root = FIXTURES / name
@@ -104,6 +110,8 @@ def test_config(tmp_path, database_url) -> dict:  # noqa: ANN001
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "lms.test",
+        # Links handed out (join, reset, certificates) are built from this, never from the request's host.
+        "PUBLIC_BASE_URL": "http://lms.test",
         # The default rules name the shipped bundles, which test content lacks (gate tests set their own).
         "ADVANCEMENT_RULES": {},
     }
@@ -166,6 +174,23 @@ def login_as(client):  # noqa: ANN001
         with client.session_transaction() as flask_session:
             flask_session["_user_id"] = principal.get_id()
             flask_session["_fresh"] = True
+        return client
+
+    return _login
+
+
+# A Host header as any client may send it (environ_overrides: the test client's cookies stay keyed by SERVER_NAME).
+FORGED_HOST = {"HTTP_HOST": "attacker.example"}
+
+
+@pytest.fixture
+def login_via_forged_host(app, client, login_as):  # noqa: ANN001
+    """Sign a test client in, with its session cookie sent to FORGED_HOST too (the client keeps cookies per host)."""
+
+    def _login(user):  # noqa: ANN001
+        login_as(user)
+        cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"], domain=app.config["SERVER_NAME"])
+        client.set_cookie(cookie.key, cookie.value, domain=FORGED_HOST["HTTP_HOST"])
         return client
 
     return _login

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from lms.api import json_api, spend
 from lms.app import create_app
-from tests.conftest import fixture_plugins
+from tests.conftest import PRODUCTION_SETTINGS, fixture_plugins
 
 PREFIX = "/api/v1/things"
 
@@ -95,7 +95,7 @@ def test_the_lean_app_sees_the_client_through_trusted_proxies_only(test_config, 
 
 
 def test_production_answers_carry_hsts(test_config):
-    app, _ = _app(test_config, ENV="production", SECRET_KEY="x" * 40)
+    app, _ = _app(test_config, **PRODUCTION_SETTINGS)
     response = app.test_client().get(f"{PREFIX}/kettle")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     app.extensions["lms.engine"].dispose()

@@ -18,7 +18,7 @@ from lms.auth.models import Role
 from lms.errors import DomainError, Forbidden
 from lms.web import NavItem, register_navigation
 from tests.auth.csrf import routes_accepting_missing_csrf
-from tests.conftest import fixture_plugins
+from tests.conftest import PRODUCTION_SETTINGS, fixture_plugins
 from tests.factories import PASSWORD
 
 SERVICE = "Leadership and management training"
@@ -47,7 +47,7 @@ def test_pages_carry_security_headers_and_the_csp_nonce_matches_the_scripts(clie
 
 
 def test_production_adds_hsts_and_secure_cookies(test_config):
-    app = create_app({**test_config, "ENV": "production"}, plugins=fixture_plugins())
+    app = create_app({**test_config, **PRODUCTION_SETTINGS}, plugins=fixture_plugins())
     response = app.test_client().get("/start")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert app.config["SESSION_COOKIE_SECURE"] is True

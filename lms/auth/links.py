@@ -18,6 +18,7 @@ from lms.auth.principal import Principal
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, Forbidden
 from lms.orgs.models import Invitation, Organisation
+from lms.public_urls import external_url
 
 T = TypeVar("T", Invitation, PasswordReset)
 
@@ -27,6 +28,16 @@ T = TypeVar("T", Invitation, PasswordReset)
 
 # Organisation admins invite to these roles; platform admins are made by grant_role, not invitation.
 INVITABLE_ROLES = (Role.LEARNER, Role.FACILITATOR, Role.ASSESSOR, Role.ACCREDITOR, Role.ORG_ADMIN)
+
+
+def join_url(token: str) -> str:
+    """The link an invited person follows, at the service's public address (never the request's host)."""
+    return external_url("auth.join", token=token)
+
+
+def reset_url(token: str) -> str:
+    """The link a person follows to choose a new password, at the service's public address."""
+    return external_url("auth.reset_password", token=token)
 
 
 def new_token() -> tuple[str, str]:

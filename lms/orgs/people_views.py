@@ -7,10 +7,11 @@ from flask_login import current_user
 
 from lms import db
 from lms.api import catalog
+from lms.auth.links import join_url, reset_url
 from lms.auth.models import Role
+from lms.csvfile import csv_response
 from lms.errors import DomainError
 from lms.orgs import people
-from lms.orgs.exports import csv_response, join_link, reset_link
 from lms.orgs.forms import ActionForm, InviteForm, RoleForm, StaffImportForm
 from lms.paging import page_number
 from lms.orgs.staff_import import BANDS, COLUMNS, MAX_PEOPLE, StaffListRejected, import_staff
@@ -62,7 +63,7 @@ def password_reset(org, user_id: int):  # noqa: ANN001
     if not ActionForm().validate_on_submit():
         abort(400)
     token = people.password_reset_link_token(db.session(), current_user, org.id, user_id)
-    return _person_page(org, user_id, RoleForm(formdata=None), reset_url=reset_link(token))
+    return _person_page(org, user_id, RoleForm(formdata=None), reset_url=reset_url(token))
 
 
 @bp.route("/organisations/<int:org_id>/invite", methods=["GET", "POST"])
@@ -79,7 +80,7 @@ def invite(org):  # noqa: ANN001
             field_error(form, error, "email")
         else:
             return render_template("orgs/invite_done.html", title="Invitation created", org=org,
-                                   invitation=invitation, name=form.name.data, link=join_link(token),
+                                   invitation=invitation, name=form.name.data, link=join_url(token),
                                    role_label=Role(form.role.data).label,
                                    days=current_app.config["INVITATION_DAYS"])
     status = FORM_ERROR_STATUS if form.errors else 200
@@ -100,7 +101,7 @@ def staff_import(org):  # noqa: ANN001
             problems = rejected.problems
             form.file.errors = [rejected.message]
         else:
-            links = [(p.row.email, p.row.name, join_link(p.token), p.token) for p in imported]
+            links = [(p.row.email, p.row.name, join_url(p.token), p.token) for p in imported]
             return render_template("orgs/import_done.html", title="Staff imported", org=org, links=links,
                                    days=current_app.config["INVITATION_DAYS"])
     status = FORM_ERROR_STATUS if form.errors else 200
@@ -115,4 +116,4 @@ def join_links_csv(org):  # noqa: ANN001
         abort(400)
     rows = people.pending_join_links(db.session(), current_user, org.id, request.form.getlist("token"))
     return csv_response(f"join-links-{org.code}.csv", ("email", "name", "join_link"),
-                        [(email, name, join_link(token)) for email, name, token in rows])
+                        [(email, name, join_url(token)) for email, name, token in rows])

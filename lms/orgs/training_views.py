@@ -8,10 +8,10 @@ from wtforms.fields.choices import SelectChoice
 
 from lms import db
 from lms.api import catalog
+from lms.csvfile import csv_response
 from lms.errors import DomainError
 from lms.learning.due import DueStatus
 from lms.orgs import training
-from lms.orgs.exports import csv_response
 from lms.orgs.forms import AssignForm, LocalModuleForm, end_of_day
 from lms.paging import Page, fit_page, page_number
 from lms.orgs.views import FORM_ERROR_STATUS, admin_page, bp, due_settings, field_error, org_page

@@ -3,10 +3,13 @@ helpers that complete a bundle through the learning services so issuance runs th
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
+from werkzeug.serving import make_server
 
 import certificates.plugin
 from certificates import signing
@@ -83,3 +86,14 @@ def principal(session):  # noqa: ANN001
         return load_principal(session, user.id)
 
     return _principal
+
+
+def serve(wsgi_app) -> Iterator[str]:  # noqa: ANN001
+    """Serve a WSGI app on a free port of 127.0.0.1 from a thread; yields its base address (for fixtures)."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()

@@ -20,6 +20,7 @@ from lms import db
 from lms.api import Conflict, DomainError, Forbidden
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role
+from tests.test_csvfile import HOSTILE
 
 
 def audit_actions(session) -> list[str]:  # noqa: ANN001
@@ -251,3 +252,19 @@ def test_the_organisation_zip_holds_every_pdf_and_an_index(client, login_as, com
     assert (event.actor_id, event.detail["count"]) == (admin.id, 2)
     login_as(make_user(roles=[Role.ORG_ADMIN], org=make_org()))
     assert client.get(f"/certificates/organisations/{org.id}/certificates.zip").status_code == 403
+
+
+def test_the_zips_index_writes_hostile_names_and_reasons_as_text(client, login_as, complete, make_user, make_org,
+                                                                 session, principal):
+    org = make_org()
+    revoker = principal(make_user(roles=["platform_admin"]))
+    for name in HOSTILE:
+        certificate = complete(make_user(org=org, name=name))
+        services.revoke(session, revoker, certificate.code, "Withdrawn after review")
+        session.execute(update(Certificate).where(Certificate.id == certificate.id)  # however it got there
+                        .values(revocation_reason=name, holder_name=name))
+    login_as(make_user(roles=[Role.ORG_ADMIN], org=org))
+    with client.get(f"/certificates/organisations/{org.id}/certificates.zip") as response:
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
+    rows = list(csv.DictReader(io.StringIO(archive.read("index.csv").decode())))
+    assert {r["holder_name"] for r in rows} == {r["revocation_reason"] for r in rows} == {"'" + n for n in HOSTILE}

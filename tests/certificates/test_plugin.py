@@ -16,7 +16,7 @@ from lms.api import ContentError
 from lms.app import create_app
 from lms.auth.models import Role, User
 from lms.plugins.loader import PluginSet
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, PRODUCTION_SETTINGS
 
 
 def test_a_bundle_naming_a_missing_certificate_template_is_refused_at_start(tmp_path, test_config):
@@ -33,8 +33,7 @@ def test_a_bundle_naming_a_missing_certificate_template_is_refused_at_start(tmp_
 
 
 def test_production_refuses_to_sign_with_a_demo_key(test_config, plugins):
-    config = {**test_config, "ENV": "production", "CERTIFICATE_SIGNING_P12": "", "SECRET_KEY": "s" * 40,
-              "SESSION_COOKIE_SECURE": True}
+    config = {**test_config, **PRODUCTION_SETTINGS, "CERTIFICATE_SIGNING_P12": "", "SESSION_COOKIE_SECURE": True}
     with pytest.raises(RuntimeError, match="CERTIFICATE_SIGNING_P12 is not set"):
         create_app(config, plugins=plugins)
 

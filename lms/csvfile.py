@@ -1,4 +1,4 @@
-"""CSV downloads that are safe to open in a spreadsheet, and the absolute links admins pass on."""
+"""Every CSV the product writes: cells that cannot run as spreadsheet formulas, as text or as a download."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import csv
 import io
 from typing import Iterable, Sequence
 
-from flask import Response, current_app, request
+from flask import Response
 
-# A cell starting with one of these runs as a formula in spreadsheet software (CSV injection).
+# A cell starting with one of these runs as a formula in spreadsheet software (CSV injection); a leading
+# apostrophe makes the spreadsheet show the text as it is.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -18,9 +19,10 @@ def safe_cell(value: object) -> str:
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A whole CSV document (header and rows, CRLF line ends) with every cell made safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([safe_cell(v) for v in header])
     writer.writerows([safe_cell(v) for v in row] for row in rows)
     return buffer.getvalue()
 
@@ -30,17 +32,3 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[o
     body = "\ufeff" + csv_text(header, rows)
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
-
-
-def public_url(path: str) -> str:
-    """An absolute link for someone outside this request: the configured base URL, else this host."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return base.rstrip("/") + path
-
-
-def join_link(token: str) -> str:
-    return public_url(f"/join/{token}")
-
-
-def reset_link(token: str) -> str:
-    return public_url(f"/reset-password/{token}")
