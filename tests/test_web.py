@@ -450,3 +450,21 @@ def test_every_template_loaded_is_kept_and_shares_the_environment_s_globals(app)
     assert type(env.cache) is dict  # not Jinja's LRU cache, which reorders itself on every look-up
     assert all(any(key[1] == name for key in env.cache) for name in names)
     assert first.globals is env.globals  # no ChainMap per template
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+HTML_FROM_STRINGS = re.compile(r"""["']html["']\s*:\s*(?:["']|[^,}\n]*~)""")
+
+
+def test_no_template_builds_a_macros_html_from_strings():
+    """HTML for the NHS.UK macros' "html" parameters is written in {% set %} blocks, which escape what they
+    put in, never built from strings: in autoescaped templates such a string is escaped as a whole and its
+    markup printed as text (or, marked safe, its user data would not be escaped at all)."""
+    root = Path(__file__).resolve().parents[1]
+    found = [f"{path.relative_to(root)}:{number}: {line.strip()}"
+             for folder in ("lms/templates", "certificates/pages")
+             for path in sorted((root / folder).rglob("*.html"))
+             for number, line in enumerate(path.read_text().splitlines(), 1) if HTML_FROM_STRINGS.search(line)]
+    assert found == []
