@@ -174,6 +174,31 @@ def test_navigation_leaves_out_endpoints_that_do_not_exist_and_marks_the_current
     assert re.search(r'href="/account" aria-current="page">\s*<strong', page)
 
 
+def marked_items(page: str) -> list[tuple[str, str]]:
+    """The header links marked current, with their aria-current value."""
+    menu = re.search(r'<nav class="nhsuk-header__navigation".*?</nav>', page, re.S).group(0)
+    return [(text.strip(), value) for value, text in re.findall(
+        r'aria-current="(\w+)">\s*<strong[^>]*>([^<]+)', menu)]
+
+
+@pytest.mark.parametrize("address, marked", [
+    ("/admin", [("Organisation admin", "page")]),
+    ("/admin/audit", [("Organisation admin", "true")]),
+    ("/admin/organisations", [("Organisations", "page")]),
+    ("/admin/organisations/{org}", [("Organisations", "true")]),  # not "Organisation admin" as well
+    ("/account", [("Organisations", "true")]),  # listed in the item's section
+    ("/accessibility", []),  # in the catalogue's blueprint, but not under its address
+    ("/catalogue", [("Catalogue", "page")]),
+])
+def test_a_page_marks_at_most_one_header_item(app, login_as, make_org, make_user, address, marked):  # noqa: ANN001
+    register_navigation(app, NavItem("Organisations", "orgs.organisations", (Role.PLATFORM_ADMIN,),
+                                     section=("auth.account",)))
+    org = make_org()
+    client = login_as(make_user(org=org, roles=[Role.PLATFORM_ADMIN]))
+    page = client.get(address.format(org=org.id)).get_data(as_text=True)
+    assert marked_items(page) == marked
+
+
 def test_menu_footer_and_asset_links_follow_the_mount_point(client, make_user, login_as):
     login_as(make_user())
     mounted = client.get("/account", base_url="http://lms.test/training").get_data(as_text=True)
