@@ -16,6 +16,7 @@ from lms.auth.principal import Principal
 from lms.catalog.registry import Bundle, Catalog, Module
 from lms.errors import DomainError
 from lms.learning.due import DueStatus
+from lms.learning.eligibility import GateNotMet
 from lms.learning.models import Enrolment, OrganisationModule
 from lms.orgs.models import Organisation
 from lms.orgs.people import member_ids, members_by_email
@@ -59,6 +60,27 @@ def assign_training(
     if set(user_ids) - member_ids(session, organisation_id, user_ids):
         raise DomainError("Some of the people chosen are not in this organisation", field="emails")
     return assign(session, actor, user_ids, bundle_id, due_at)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A person a bundle's gate refused, and what they are missing, as the eligibility service says it."""
+
+    user_id: int
+    name: str
+    missing: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        return f"{self.name}: {'; '.join(self.missing)}"
+
+
+def refusals(session: Session, organisation_id: int, refused: GateNotMet) -> list[Refusal]:
+    """Everyone an assignment's gate refused, by name, for the form's error summary."""
+    names = {user.id: user.name for user in names_of(session, organisation_id, list(refused.missing))}
+    found = [Refusal(user_id, names.get(user_id, f"Person {user_id}"), tuple(missing))
+             for user_id, missing in refused.missing.items()]
+    return sorted(found, key=lambda r: r.name.lower())
 
 
 def names_of(session: Session, organisation_id: int, user_ids: list[int]) -> list[User]:

@@ -10,6 +10,7 @@ from lms import db
 from lms.api import catalog
 from lms.errors import DomainError
 from lms.learning.due import DueStatus
+from lms.learning.eligibility import GateNotMet
 from lms.orgs import training
 from lms.orgs.exports import csv_response
 from lms.orgs.forms import AssignForm, LocalModuleForm, end_of_day
@@ -34,6 +35,7 @@ def assign(org):  # noqa: ANN001
     form = AssignForm()
     form.bundle_id.choices = [SelectChoice(b.id, b.title) for b in catalog().bundles.values()]
     chosen = _chosen_ids()
+    refused: list[training.Refusal] = []
     if request.method == "POST":
         valid = form.validate_on_submit()
         if form.validate_due(db.utcnow().date()) and valid:
@@ -41,6 +43,8 @@ def assign(org):  # noqa: ANN001
                 ids = training.resolve_people(session, current_user, org.id, chosen, form.emails.data or "")
                 training.assign_training(session, current_user, org.id, ids, form.bundle_id.data,
                                          end_of_day(form.due_on))
+            except GateNotMet as refusal:  # back to the form, naming each person and what they lack
+                refused = training.refusals(session, org.id, refusal)
             except DomainError as error:
                 if not error.field or not hasattr(form, error.field):
                     raise
@@ -51,8 +55,10 @@ def assign(org):  # noqa: ANN001
                       f"due {format_date(form.due_on)}", "success")
                 return redirect(url_for("orgs.compliance", org_id=org.id, bundle=form.bundle_id.data))
     people = training.names_of(session, org.id, chosen)
-    status = FORM_ERROR_STATUS if form.errors else 200
+    status = FORM_ERROR_STATUS if form.errors or refused else 200
+    bundle = catalog().bundles.get(form.bundle_id.data or "")
     return render_template("orgs/assign.html", title="Assign training", org=org, form=form, people=people,
+                           refused=refused, has_errors=bool(refused), bundle_title=bundle.title if bundle else "",
                            today_year=db.utcnow().year), status
 
 
