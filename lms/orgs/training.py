@@ -16,7 +16,8 @@ from lms.auth.principal import Principal
 from lms.catalog.registry import Bundle, Catalog, Module
 from lms.errors import DomainError
 from lms.learning.due import DueStatus
-from lms.learning.eligibility import GateNotMet
+from lms.learning.eligibility import GateNotMet, credentials_of
+from lms.learning.gates import VALID, certificate_state, current_certificate
 from lms.learning.models import Enrolment, OrganisationModule
 from lms.orgs.models import Organisation
 from lms.orgs.people import member_ids, members_by_email
@@ -111,6 +112,34 @@ def compliance_view(
     if status:
         rows = [row for row in rows if row.due == DueStatus(status)]
     return ComplianceView(rows, counts)
+
+
+@dataclass(frozen=True)
+class CertificateState:
+    """The certificate a completed assignment earned, as plugins report it (``lms_credentials``)."""
+
+    status: str  # valid, expired, revoked or superseded
+    words: str  # "valid", "revoked on 3 March 2026", ... (lms.learning.gates.certificate_state)
+
+    @property
+    def valid(self) -> bool:
+        return self.status == VALID
+
+
+def certificate_states(session: Session, rows: list) -> dict[int, CertificateState]:
+    """For completed assignments whose bundle's certificate the person holds: enrolment id -> its state.
+
+    Asked of the plugins once per person (the core never imports the certificate plugin), and only for the
+    rows given: a page of the compliance list, or the rows of its download.
+    """
+    completed = [row for row in rows if row.due == DueStatus.COMPLETED]
+    held = {user_id: credentials_of(session, user_id) for user_id in {row.user_id for row in completed}}
+    states = {}
+    for row in completed:
+        credential = current_certificate(held[row.user_id], row.bundle_id)
+        if credential is not None:
+            states[row.enrolment_id] = CertificateState(credential.status, certificate_state(credential))
+    return states
 
 
 # --- local modules -------------------------------------------------------------------------------

@@ -82,6 +82,7 @@ def compliance(org):  # noqa: ANN001
     start = (number - 1) * COMPLIANCE_PAGE_SIZE
     page = Page(view.rows[start:start + COMPLIANCE_PAGE_SIZE], len(view.rows), number, COMPLIANCE_PAGE_SIZE)
     return render_template("orgs/compliance.html", title="Compliance", org=org, page=page, counts=view.counts,
+                           certificates=training.certificate_states(db.session(), page.items),
                            statuses=STATUS_FILTERS, status=status, bundle=bundle, bundles=catalog().bundles.values(),
                            args={k: v for k, v in {"status": status, "bundle": bundle}.items() if v})
 
@@ -92,10 +93,12 @@ def compliance_csv(org):  # noqa: ANN001
     status, bundle = _compliance_filters()
     view = training.compliance_view(db.session(), current_user, org.id, status=status, bundle_id=bundle,
                                     **due_settings())
+    certificates = training.certificate_states(db.session(), view.rows)
     header = ("name", "email", "bundle", "bundle_title", "status", "due_date", "completed_date",
-              "modules_done", "modules_needed", "source")
+              "modules_done", "modules_needed", "source", "certificate")
     rows = ((r.name, r.email, r.bundle_id, r.bundle_title, r.due.label, _iso(r.due_at), _iso(r.completed_at),
-             r.progress.done_count, r.progress.needed_count, r.source) for r in view.rows)
+             r.progress.done_count, r.progress.needed_count, r.source,
+             certificates[r.enrolment_id].words if r.enrolment_id in certificates else "") for r in view.rows)
     return csv_response(f"compliance-{org.code}-{db.utcnow():%Y-%m-%d}.csv", header, rows)
 
 

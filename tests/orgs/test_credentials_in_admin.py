@@ -1,7 +1,10 @@
-"""Assigning a gated bundle to people not yet eligible comes back to the form, naming each and what they lack."""
+"""Admin pages that depend on the credentials people hold (a fake credentials plugin stands in for certificates):
+assigning a gated bundle, and the certificates of completed assignments in the compliance list."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 
@@ -10,7 +13,7 @@ from sqlmodel import func, select
 
 from lms.audit.models import AuditEvent
 from lms.db import utcnow
-from lms.learning.models import Enrolment
+from lms.learning.models import Enrolment, EnrolmentStatus
 from tests.conftest import fixture_plugins
 from tests.gates.conftest import FakeCredentials, cert
 
@@ -71,3 +74,35 @@ def test_people_who_are_all_eligible_are_assigned(client, login_as, world, sessi
     assert response.status_code == 302
     assert [e.user_id for e in session.exec(select(Enrolment).where(Enrolment.bundle_id == "advanced"))] == [
         world.learner_a.id]
+
+
+def completed(session, user, bundle_id: str) -> Enrolment:  # noqa: ANN001
+    enrolment = Enrolment(user_id=user.id, bundle_id=bundle_id, bundle_version="1", registration=f"r-{user.id}",
+                          status=EnrolmentStatus.COMPLETED, completed_at=utcnow() - timedelta(days=40))
+    session.add(enrolment)
+    session.flush()
+    return enrolment
+
+
+def test_compliance_shows_when_a_completed_assignments_certificate_no_longer_counts(
+        client, login_as, world, make_user, session, credentials):  # noqa: ANN001
+    revoked_on = utcnow() - timedelta(days=3)
+    valid = make_user(name="Val Valid", org=world.org_a)
+    for person in (world.learner_a, valid, world.admin_a):
+        completed(session, person, "electives")
+    credentials.give(world.learner_a, cert("electives", "revoked", revoked=revoked_on))
+    credentials.give(valid, cert("electives"))  # the admin holds none: a bundle that awards no certificate
+    login_as(world.admin_a)
+    url = f"/admin/organisations/{world.org_a.id}/compliance"
+    rows = {name: " ".join(cells.split()) for name, cells in re.findall(
+        r'>([A-Z][a-z]+ [A-Z][a-z]+)</a>(.*?)</tr>', client.get(url).get_data(as_text=True), re.S)}
+    assert "Completed – certificate revoked" in rows["Lee Learner"]
+    assert f"Certificate revoked on {revoked_on.day} " in rows["Lee Learner"]
+    assert "Completed" in rows["Val Valid"] and "certificate" not in rows["Val Valid"].lower()
+    assert "Completed" in rows["Ada Admin"] and "certificate" not in rows["Ada Admin"].lower()
+
+    download = client.get(f"{url.replace('/compliance', '/compliance.csv')}?status=completed")
+    found = {r["name"]: (r["status"], r["certificate"])
+             for r in csv.DictReader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff")))}
+    assert found["Lee Learner"][0] == "Completed" and found["Lee Learner"][1].startswith("revoked on ")
+    assert found["Val Valid"] == ("Completed", "valid") and found["Ada Admin"] == ("Completed", "")
