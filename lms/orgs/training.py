@@ -15,6 +15,8 @@ from lms.auth.passwords import normalise_email
 from lms.auth.principal import Principal
 from lms.catalog.registry import Bundle, Catalog, Module
 from lms.errors import DomainError
+from lms.learning import services as learning
+from lms.learning.completion import module_count
 from lms.learning.due import DueStatus
 from lms.learning.eligibility import GateNotMet, credentials_of
 from lms.learning.gates import VALID, certificate_state, current_certificate
@@ -55,12 +57,10 @@ def assign_training(
     session: Session, actor: Principal, organisation_id: int, user_ids: list[int], bundle_id: str, due_at: datetime
 ) -> list[Enrolment]:
     """Assign a bundle with a due date to people of the organisation (the learning area records and audits it)."""
-    from lms.learning.services import assign
-
     require_admin_of(actor, organisation_id)
     if set(user_ids) - member_ids(session, organisation_id, user_ids):
         raise DomainError("Some of the people chosen are not in this organisation", field="emails")
-    return assign(session, actor, user_ids, bundle_id, due_at)
+    return learning.assign(session, actor, user_ids, bundle_id, due_at)
 
 
 @dataclass(frozen=True)
@@ -104,10 +104,8 @@ def compliance_view(
     session: Session, actor: Principal, organisation_id: int, now: datetime, soon_days: int, *,
     status: str | None = None, bundle_id: str | None = None,
 ) -> ComplianceView:
-    from lms.learning.services import compliance
-
     require_admin_of(actor, organisation_id)
-    rows = compliance(session, [organisation_id], now, bundle_id=bundle_id or None, soon=soon_days)
+    rows = learning.compliance(session, [organisation_id], now, bundle_id=bundle_id or None, soon=soon_days)
     counts = Counter(row.due for row in rows)
     if status:
         rows = [row for row in rows if row.due == DueStatus(status)]
@@ -150,6 +148,7 @@ class LocalModules:
     bundle: Bundle
     added: list[tuple[OrganisationModule, Module | None]]
     available: list[Module]
+    module_count: int  # modules people assigned the bundle from now on complete, these local ones included
 
 
 def local_modules(
@@ -166,17 +165,17 @@ def local_modules(
             continue
         added = [(r, catalog.modules.get(r.module_id)) for r in rows if r.bundle_id == bundle.id]
         taken = {r.module_id for r, _ in added}
-        result.append(LocalModules(bundle, added, [m for m in offered if m.id not in taken]))
+        count = module_count(bundle, learning.local_module_ids(session, organisation.id, bundle))
+        result.append(LocalModules(bundle, added, [m for m in offered if m.id not in taken], count))
     return result
 
 
 def change_local_module(
     session: Session, actor: Principal, organisation_id: int, bundle_id: str, module_id: str, *, add: bool
 ) -> None:
-    from lms.learning.services import add_local_module, remove_local_module
-
     require_admin_of(actor, organisation_id)
-    (add_local_module if add else remove_local_module)(session, actor, organisation_id, bundle_id, module_id)
+    change = learning.add_local_module if add else learning.remove_local_module
+    change(session, actor, organisation_id, bundle_id, module_id)
 
 
 # --- the audit trail -----------------------------------------------------------------------------
