@@ -8,6 +8,7 @@ the current page. axe runs on every page too (serious and critical violations fa
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,16 +42,18 @@ class Crawl:
     endpoints: Counter = field(default_factory=Counter)
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    seconds: Counter = field(default_factory=Counter)  # checking pages at each width ("375 px": ...)
 
 
-def page_problems(page: Page) -> tuple[list[str], list[dict]]:
+def page_problems(page: Page, seconds: Counter | None = None) -> tuple[list[str], list[dict]]:
     """The problems of the page shown, at the phone width then the desktop width, and the links it offers.
 
-    The tab is left at the phone width.
+    The tab is left at the phone width. ``seconds`` adds up the time the checks took at each width.
     """
     problems: list[str] = []
     links: list[dict] = []
     for name in ("phone", "desktop"):
+        started = time.perf_counter()
         viewport = VIEWPORTS[name]
         page.set_viewport_size(viewport)
         facts = page.evaluate(FACTS)
@@ -65,6 +68,8 @@ def page_problems(page: Page) -> tuple[list[str], list[dict]]:
             problems.append(f"marks {len(facts['current'])} header links current at {where}: {facts['current']}")
         problems += [f"axe at {where}: {text}" for text in axe_problems(page)]
         problems += [f"console at {where}: {text}" for text in logged_errors(page)]
+        if seconds is not None:
+            seconds[where] += time.perf_counter() - started
     page.set_viewport_size(VIEWPORTS["phone"])
     return problems, links
 
@@ -88,7 +93,7 @@ def crawl(page: Page, who: str, origin: str, endpoint_of: Callable[[str], str], 
         seen.add(shown)
         found.opened.append(shown)
         found.endpoints[endpoint_of(shown)] += 1
-        problems, links = page_problems(page)
+        problems, links = page_problems(page, found.seconds)
         found.problems += [f"{shown}: {problem}" for problem in problems]
         for link in links:
             target = urldefrag(link["href"]).url

@@ -7,8 +7,8 @@ it) on the shipped content, so each role sees realistic pages. See tests/browser
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 import time
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -96,8 +96,9 @@ def test_every_page_each_demo_role_can_reach_reads_well_at_both_widths(app, brow
         seconds[who] = time.perf_counter() - started
     # Printed with -s: how far each crawl went and how long it took.
     for found in crawls:
+        widths = ", ".join(f"{width} {spent:.0f} s" for width, spent in found.seconds.items())
         print(f"{found.who:>26}: {len(found.opened):>2} pages opened, {found.checked:>3} links checked, "
-              f"{len(found.problems)} problems, {seconds[found.who]:.0f} s")
+              f"{len(found.problems)} problems, {seconds[found.who]:.0f} s ({widths} of checks)")
     problems = [f"[{found.who}] {problem}" for found in crawls for problem in found.problems]
     unreached = MUST_REACH - {endpoint for found in crawls for endpoint in found.endpoints}
     problems += [f"the crawl no longer reaches {endpoint}" for endpoint in sorted(unreached)]
