@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -124,20 +125,26 @@ class CertificateState:
         return self.status == VALID
 
 
-def certificate_states(session: Session, rows: list) -> dict[int, CertificateState]:
-    """For completed assignments whose bundle's certificate the person holds: enrolment id -> its state.
+def certificate_states(session: Session, completed: Iterable[tuple[int, int, str]]) -> dict[int, CertificateState]:
+    """For completed assignments, given as (enrolment id, person id, bundle id): enrolment id -> the state of the
+    bundle's certificate the person holds (none for a bundle that awards no certificate).
 
     Asked of the plugins once per person (the core never imports the certificate plugin), and only for the
-    rows given: a page of the compliance list, or the rows of its download.
+    assignments given: those on a page of the compliance list, in its download, or on a person's page.
     """
-    completed = [row for row in rows if row.due == DueStatus.COMPLETED]
-    held = {user_id: credentials_of(session, user_id) for user_id in {row.user_id for row in completed}}
+    completed = list(completed)
+    held = {user_id: credentials_of(session, user_id) for user_id in {user_id for _, user_id, _ in completed}}
     states = {}
-    for row in completed:
-        credential = current_certificate(held[row.user_id], row.bundle_id)
+    for enrolment_id, user_id, bundle_id in completed:
+        credential = current_certificate(held[user_id], bundle_id)
         if credential is not None:
-            states[row.enrolment_id] = CertificateState(credential.status, certificate_state(credential))
+            states[enrolment_id] = CertificateState(credential.status, certificate_state(credential))
     return states
+
+
+def completed_assignments(rows: Iterable) -> list[tuple[int, int, str]]:
+    """The completed rows of the compliance list, as ``certificate_states`` takes them."""
+    return [(row.enrolment_id, row.user_id, row.bundle_id) for row in rows if row.due == DueStatus.COMPLETED]
 
 
 # --- local modules -------------------------------------------------------------------------------

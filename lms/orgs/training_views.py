@@ -81,8 +81,9 @@ def compliance(org):  # noqa: ANN001
     number = fit_page(page_number(request.args.get("page")), len(view.rows), COMPLIANCE_PAGE_SIZE)
     start = (number - 1) * COMPLIANCE_PAGE_SIZE
     page = Page(view.rows[start:start + COMPLIANCE_PAGE_SIZE], len(view.rows), number, COMPLIANCE_PAGE_SIZE)
+    certificates = training.certificate_states(db.session(), training.completed_assignments(page.items))
     return render_template("orgs/compliance.html", title="Compliance", org=org, page=page, counts=view.counts,
-                           certificates=training.certificate_states(db.session(), page.items),
+                           certificates=certificates,
                            statuses=STATUS_FILTERS, status=status, bundle=bundle, bundles=catalog().bundles.values(),
                            args={k: v for k, v in {"status": status, "bundle": bundle}.items() if v})
 
@@ -93,7 +94,7 @@ def compliance_csv(org):  # noqa: ANN001
     status, bundle = _compliance_filters()
     view = training.compliance_view(db.session(), current_user, org.id, status=status, bundle_id=bundle,
                                     **due_settings())
-    certificates = training.certificate_states(db.session(), view.rows)
+    certificates = training.certificate_states(db.session(), training.completed_assignments(view.rows))
     header = ("name", "email", "bundle", "bundle_title", "status", "due_date", "completed_date",
               "modules_done", "modules_needed", "source", "certificate")
     rows = ((r.name, r.email, r.bundle_id, r.bundle_title, r.due.label, _iso(r.due_at), _iso(r.completed_at),

@@ -141,7 +141,8 @@ def test_the_staff_import_result_reads_well_on_a_phone(org_admin_tab: Page, sess
     assert not problems, "\n".join(problems)
 
 
-def test_assigning_gated_training_to_people_not_eligible_comes_back_to_the_form(org_admin_tab: Page, session):  # noqa: ANN001
+def test_assigning_gated_training_to_people_not_eligible_comes_back_to_the_form(org_admin_tab: Page,
+                                                                              session):  # noqa: ANN001
     page = org_admin_tab
     org_id, joiner, revoked = ids(session, "joiner@example.org", "revoked.manager@example.org")
     page.goto(f"/admin/organisations/{org_id}/assign?user={joiner}&user={revoked}")

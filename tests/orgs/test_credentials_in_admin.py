@@ -84,7 +84,7 @@ def completed(session, user, bundle_id: str) -> Enrolment:  # noqa: ANN001
     return enrolment
 
 
-def test_compliance_shows_when_a_completed_assignments_certificate_no_longer_counts(
+def test_compliance_and_the_person_page_show_when_a_completed_assignments_certificate_no_longer_counts(
         client, login_as, world, make_user, session, credentials):  # noqa: ANN001
     revoked_on = utcnow() - timedelta(days=3)
     valid = make_user(name="Val Valid", org=world.org_a)
@@ -100,6 +100,10 @@ def test_compliance_shows_when_a_completed_assignments_certificate_no_longer_cou
     assert f"Certificate revoked on {revoked_on.day} " in rows["Lee Learner"]
     assert "Completed" in rows["Val Valid"] and "certificate" not in rows["Val Valid"].lower()
     assert "Completed" in rows["Ada Admin"] and "certificate" not in rows["Ada Admin"].lower()
+
+    person = " ".join(client.get(f"/admin/organisations/{world.org_a.id}/people/{world.learner_a.id}")
+                      .get_data(as_text=True).split())
+    assert "Completed – certificate revoked" in person and "Certificate revoked on " in person
 
     download = client.get(f"{url.replace('/compliance', '/compliance.csv')}?status=completed")
     found = {r["name"]: (r["status"], r["certificate"])
