@@ -14,18 +14,7 @@ from sqlmodel import func, select
 from lms.audit.models import AuditEvent
 from lms.db import utcnow
 from lms.learning.models import Enrolment, EnrolmentStatus
-from tests.conftest import fixture_plugins
-from tests.gates.conftest import FakeCredentials, cert
-
-
-@pytest.fixture
-def credentials() -> FakeCredentials:
-    return FakeCredentials()
-
-
-@pytest.fixture
-def plugins(credentials):  # noqa: ANN001
-    return fixture_plugins("gated", hook_objects=[credentials])
+from tests.gates.conftest import cert, credentials, plugins  # noqa: F401  (the gated content, a fake credentials plugin)
 
 
 def due(days: int = 30) -> dict:
