@@ -54,7 +54,7 @@ def lms_configure_app(app) -> None:  # noqa: ANN001
     app.extensions["certificates.settings"] = production.Settings.from_config(app.config)
     register_navigation(app, NavItem("My certificates", "certificates.mine"))
     register_navigation(app, NavItem("Certificate records", "certificates.organisations",
-                                     (Role.ORG_ADMIN, Role.ACCREDITOR)))
+                                     (Role.ORG_ADMIN, Role.ACCREDITOR), section=("certificates.revoke",)))
 
 
 @hookimpl

@@ -34,11 +34,16 @@ SERVICE_NAME = "Leadership and management training"
 
 @dataclass(frozen=True)
 class NavItem:
-    """A header link shown to signed-in people holding any of roles (everyone, if roles is empty)."""
+    """A header link shown to signed-in people holding any of roles (everyone, if roles is empty).
+
+    It is marked on its own page and on the pages of its section: those whose address extends its own within
+    its blueprint, and the endpoints listed in ``section`` (pages elsewhere that belong under it).
+    """
 
     text: str
     endpoint: str
     roles: tuple[str, ...] = ()
+    section: tuple[str, ...] = ()
 
 
 # Endpoints that are not registered (an area not built, a plugin not installed) are left out.
@@ -84,18 +89,45 @@ def _link(endpoint: str) -> str | None:
 
 
 def navigation_items() -> list[dict]:
-    """The header menu for the signed-in person, the current section marked."""
+    """The header menu for the signed-in person, with at most one item marked: the page or its section."""
     if not current_user.is_authenticated:
         return []
-    items = []
+    shown = []
     for item in navigation(current_app):
         href = _link(item.endpoint)
-        if href is None or (item.roles and not any(current_user.has_role(role) for role in item.roles)):
+        if href is not None and (not item.roles or any(current_user.has_role(role) for role in item.roles)):
+            shown.append((item, href))
+    marked = _marked([item for item, _ in shown])
+    endpoint = request.endpoint
+    return [{"text": item.text, "href": href, "current": item is marked and item.endpoint == endpoint,
+             "active": item is marked and item.endpoint != endpoint} for item, href in shown]
+
+
+def _marked(items: list[NavItem]) -> NavItem | None:
+    """The one item a page marks: its own; else the item listing it in its section; else, of the items of the
+    page's blueprint, the one whose address the page's extends furthest ("/certificates/organisations" over
+    "/certificates" on an organisation's certificates).
+
+    Addresses are compared as URL rules, so the answer depends on the endpoint alone, as the kept header
+    (lms.chrome) requires.
+    """
+    endpoint = request.endpoint
+    for item in items:
+        if item.endpoint == endpoint:
+            return item
+    for item in items:
+        if endpoint in item.section:
+            return item
+    rule = request.url_rule.rule if request.url_rule is not None else ""
+    blueprint = request.blueprint
+    best, reach = None, -1
+    for item in items:
+        if blueprint is None or item.endpoint.partition(".")[0] != blueprint:
             continue
-        current = request.endpoint == item.endpoint
-        section = request.blueprint is not None and request.blueprint == item.endpoint.partition(".")[0]
-        items.append({"text": item.text, "href": href, "current": current, "active": section and not current})
-    return items
+        base = next(current_app.url_map.iter_rules(item.endpoint)).rule
+        if (rule == base or rule.startswith(base.rstrip("/") + "/")) and len(base) > reach:
+            best, reach = item, len(base)
+    return best
 
 
 def footer_items() -> list[dict]:

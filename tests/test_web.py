@@ -174,6 +174,31 @@ def test_navigation_leaves_out_endpoints_that_do_not_exist_and_marks_the_current
     assert re.search(r'href="/account" aria-current="page">\s*<strong', page)
 
 
+def marked_items(page: str) -> list[tuple[str, str]]:
+    """The header links marked current, with their aria-current value."""
+    menu = re.search(r'<nav class="nhsuk-header__navigation".*?</nav>', page, re.S).group(0)
+    return [(text.strip(), value) for value, text in re.findall(
+        r'aria-current="(\w+)">\s*<strong[^>]*>([^<]+)', menu)]
+
+
+@pytest.mark.parametrize("address, marked", [
+    ("/admin", [("Organisation admin", "page")]),
+    ("/admin/audit", [("Organisation admin", "true")]),
+    ("/admin/organisations", [("Organisations", "page")]),
+    ("/admin/organisations/{org}", [("Organisations", "true")]),  # not "Organisation admin" as well
+    ("/account", [("Organisations", "true")]),  # listed in the item's section
+    ("/accessibility", []),  # in the catalogue's blueprint, but not under its address
+    ("/catalogue", [("Catalogue", "page")]),
+])
+def test_a_page_marks_at_most_one_header_item(app, login_as, make_org, make_user, address, marked):  # noqa: ANN001
+    register_navigation(app, NavItem("Organisations", "orgs.organisations", (Role.PLATFORM_ADMIN,),
+                                     section=("auth.account",)))
+    org = make_org()
+    client = login_as(make_user(org=org, roles=[Role.PLATFORM_ADMIN]))
+    page = client.get(address.format(org=org.id)).get_data(as_text=True)
+    assert marked_items(page) == marked
+
+
 def test_menu_footer_and_asset_links_follow_the_mount_point(client, make_user, login_as):
     login_as(make_user())
     mounted = client.get("/account", base_url="http://lms.test/training").get_data(as_text=True)
@@ -450,3 +475,21 @@ def test_every_template_loaded_is_kept_and_shares_the_environment_s_globals(app)
     assert type(env.cache) is dict  # not Jinja's LRU cache, which reorders itself on every look-up
     assert all(any(key[1] == name for key in env.cache) for name in names)
     assert first.globals is env.globals  # no ChainMap per template
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+HTML_FROM_STRINGS = re.compile(r"""["']html["']\s*:\s*(?:["']|[^,}\n]*~)""")
+
+
+def test_no_template_builds_a_macros_html_from_strings():
+    """HTML for the NHS.UK macros' "html" parameters is written in {% set %} blocks, which escape what they
+    put in, never built from strings: in autoescaped templates such a string is escaped as a whole and its
+    markup printed as text (or, marked safe, its user data would not be escaped at all)."""
+    root = Path(__file__).resolve().parents[1]
+    found = [f"{path.relative_to(root)}:{number}: {line.strip()}"
+             for folder in ("lms/templates", "certificates/pages")
+             for path in sorted((root / folder).rglob("*.html"))
+             for number, line in enumerate(path.read_text().splitlines(), 1) if HTML_FROM_STRINGS.search(line)]
+    assert found == []

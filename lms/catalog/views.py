@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -13,8 +14,11 @@ from werkzeug.wrappers import Response
 
 from lms import db
 from lms.api import catalog
+from lms.auth.principal import current_person
 from lms.catalog.registry import Bundle, Catalog, Module
 from lms.kinds.lesson import IMAGE_SUFFIXES
+from lms.learning.completion import module_count, required_modules
+from lms.learning.services import enrolled_bundle_ids, local_modules_of
 
 bp = Blueprint("catalog", __name__)
 
@@ -30,23 +34,31 @@ class BundleFacts:
     """What the catalogue says about a bundle besides its manifest: size and time."""
 
     bundle: Bundle
-    module_count: int  # modules a person completes: the required ones plus the choices asked for
+    module_count: int  # modules a person completes: the required ones, local ones and the choices asked for
     minutes: int  # estimated time of those modules (the quickest choices in each group)
+    local_modules: tuple[str, ...] = ()  # the reader's organisation's own modules in it
 
 
-def facts(content: Catalog, bundle: Bundle) -> BundleFacts:
-    required = [content.modules[m] for m in bundle.modules]
-    minutes = sum(m.estimated_minutes for m in required)
+def facts(content: Catalog, bundle: Bundle, local_ids: Sequence[str] = ()) -> BundleFacts:
+    """Counting the organisation's local modules the reader would complete too (none for a visitor)."""
+    minutes = sum(content.modules[m].estimated_minutes for m in required_modules(bundle, local_ids))
     for group in bundle.choice_groups:
         minutes += sum(sorted(content.modules[m].estimated_minutes for m in group.modules)[: group.min])
-    return BundleFacts(bundle, len(required) + sum(g.min for g in bundle.choice_groups), minutes)
+    local = tuple(m for m in required_modules(bundle, local_ids) if m not in bundle.modules)
+    return BundleFacts(bundle, module_count(bundle, local_ids), minutes, local)
+
+
+def _facts(content: Catalog, bundle: Bundle) -> BundleFacts:
+    """A bundle's facts for whoever reads the page: with their local modules, as their dashboard counts them."""
+    person = current_person()
+    if not person.is_authenticated or not bundle.local_modules:
+        return facts(content, bundle)
+    return facts(content, bundle, local_modules_of(db.session(), person.id, person.organisation_id, bundle))
 
 
 def _enrolments() -> dict[str, str]:
     if not current_user.is_authenticated:
         return {}
-    from lms.learning.services import enrolled_bundle_ids
-
     return enrolled_bundle_ids(db.session(), current_user.id)
 
 
@@ -78,7 +90,7 @@ def index() -> str:
     content = catalog()
     # Bundles are already in display order (by category, then title).
     categories = [
-        (CATEGORY_TITLES.get(category, category.capitalize()), [facts(content, b) for b in bundles])
+        (CATEGORY_TITLES.get(category, category.capitalize()), [_facts(content, b) for b in bundles])
         for category, bundles in groupby(content.bundles.values(), key=lambda b: b.category)
     ]
     enrolled = _enrolments()
@@ -92,7 +104,7 @@ def bundle(bundle_id: str) -> str:
     found = content.bundle(bundle_id)
     enrolled = _enrolments()
     return render_template(
-        "catalog/bundle.html", title=found.title, facts=facts(content, found), modules=content.modules,
+        "catalog/bundle.html", title=found.title, facts=_facts(content, found), modules=content.modules,
         standards=[content.standards[s] for s in found.standards if s in content.standards],
         category=CATEGORY_TITLES.get(found.category, found.category), enrolment_status=enrolled.get(found.id),
         gate=_gates([found], enrolled).get(found.id),

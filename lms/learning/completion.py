@@ -49,16 +49,29 @@ class BundleState:
         return 1.0 if self.complete else self.done_count / self.needed_count
 
 
+def required_modules(bundle: Bundle, local_ids: Sequence[str]) -> tuple[str, ...]:
+    """The modules everyone on the bundle completes: its own required ones, then the organisation's local ones."""
+    return bundle.modules + tuple(m for m in local_ids if m not in bundle.modules)
+
+
+def module_count(bundle: Bundle, local_ids: Sequence[str] = ()) -> int:
+    """How many modules completing the bundle takes: the required ones (the organisation's local modules
+    among them) and as many of each choice group as it asks for.
+
+    The one count every page shows: the catalogue, the dashboard and bundle page ("3 of 8 modules done"),
+    the compliance list and the local modules page.
+    """
+    return len(required_modules(bundle, local_ids)) + sum(g.min for g in bundle.choice_groups)
+
+
 def module_order(bundle: Bundle, local_ids: Sequence[str]) -> tuple[str, ...]:
     """Every module of an enrolment in the order shown: required, local, then the choices."""
-    return bundle.modules + tuple(m for m in local_ids if m not in bundle.modules) + tuple(
-        m for g in bundle.choice_groups for m in g.modules
-    )
+    return required_modules(bundle, local_ids) + tuple(m for g in bundle.choice_groups for m in g.modules)
 
 
 def evaluate(bundle: Bundle, local_ids: Sequence[str], done: Set[str], modules: Mapping[str, Module]) -> BundleState:
     """Where a person stands in a bundle given the modules they have done."""
-    required = bundle.modules + tuple(m for m in local_ids if m not in bundle.modules)
+    required = required_modules(bundle, local_ids)
     missing = tuple(m for m in required if m not in done)
     groups = tuple(GroupState(g, tuple(m for m in g.modules if m in done)) for g in bundle.choice_groups)
     counted = [m for m in module_order(bundle, local_ids) if m in done]
@@ -66,7 +79,7 @@ def evaluate(bundle: Bundle, local_ids: Sequence[str], done: Set[str], modules: 
     covered = tuple(s for s in bundle.standards if s in reached)
     uncovered = tuple(s for s in bundle.standards if s not in reached)
     done_count = len(required) - len(missing) + sum(g.counted for g in groups)
-    base = len(required) + sum(g.group.min for g in groups)
+    base = module_count(bundle, local_ids)
     state = BundleState(required, missing, groups, covered, uncovered, done_count, max(base, 1))
     if not state.complete and done_count >= base:
         # Choices made so far leave a claimed standard uncovered: at least one more module is needed.
@@ -85,8 +98,7 @@ def open_modules(bundle: Bundle, local_ids: Sequence[str], done: Set[str]) -> fr
     if not bundle.sequential:
         return frozenset(order)
     opened: set[str] = set()
-    required = bundle.modules + tuple(m for m in local_ids if m not in bundle.modules)
-    for module_id in required:
+    for module_id in required_modules(bundle, local_ids):
         opened.add(module_id)
         if module_id not in done:
             return frozenset(opened | (set(order) & done))

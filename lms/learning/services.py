@@ -29,7 +29,7 @@ from lms.learning.progress import ActivityPage, StepResult, activity_page, refre
 from lms.orgs.models import Organisation
 
 
-def _local_module_ids(session: Session, organisation_id: int | None, bundle: Bundle) -> list[str]:
+def local_module_ids(session: Session, organisation_id: int | None, bundle: Bundle) -> list[str]:
     """The organisation's local modules for a bundle, in its chosen order (fixed on each enrolment)."""
     if not bundle.local_modules or organisation_id is None:
         return []
@@ -39,6 +39,14 @@ def _local_module_ids(session: Session, organisation_id: int | None, bundle: Bun
         .order_by(OrganisationModule.position, OrganisationModule.id)
     ).all()
     return [m for m in ids if m in catalog().modules]
+
+
+def local_modules_of(session: Session, user_id: int, organisation_id: int | None, bundle: Bundle) -> list[str]:
+    """A person's local modules in a bundle: those fixed on their enrolment, else those it would fix now."""
+    enrolment = _existing(session, user_id, bundle.id) if bundle.local_modules else None
+    if enrolment is not None and enrolment.status != EnrolmentStatus.WITHDRAWN:
+        return list(enrolment.local_module_ids)
+    return local_module_ids(session, organisation_id, bundle)
 
 
 def _existing(session: Session, user_id: int, bundle_id: str) -> Enrolment | None:
@@ -51,7 +59,7 @@ def _start(session: Session, enrolment: Enrolment | None, user: User, bundle: Bu
     enrolment = enrolment or Enrolment(user_id=user.id, bundle_id=bundle.id)
     enrolment.bundle_version, enrolment.status, enrolment.source = bundle.version, EnrolmentStatus.ACTIVE, source
     enrolment.registration = str(uuid.uuid4())
-    enrolment.local_module_ids = (_local_module_ids(session, user.organisation_id, bundle) if local_ids is None
+    enrolment.local_module_ids = (local_module_ids(session, user.organisation_id, bundle) if local_ids is None
                                   else list(local_ids))
     enrolment.enrolled_at, enrolment.due_at, enrolment.assigned_by_id = utcnow(), due_at, assigned_by_id
     enrolment.completed_at = None
@@ -128,7 +136,7 @@ def assign(session: Session, actor: Principal, user_ids: list[int], bundle_id: s
         user, enrolment = users[user_id], existing.get(user_id)
         if enrolment is None or enrolment.status == EnrolmentStatus.WITHDRAWN:
             if user.organisation_id not in local:  # one look-up per organisation, not per person
-                local[user.organisation_id] = _local_module_ids(session, user.organisation_id, bundle)
+                local[user.organisation_id] = local_module_ids(session, user.organisation_id, bundle)
             enrolment = _start(session, enrolment, user, bundle, EnrolmentSource.ASSIGNED, due_at, actor.id,
                                local[user.organisation_id])
             fresh.append(enrolment)

@@ -11,7 +11,8 @@ from lms.auth.links import join_url, reset_url
 from lms.auth.models import Role
 from lms.csvfile import csv_response
 from lms.errors import DomainError
-from lms.orgs import people
+from lms.learning.due import DueStatus
+from lms.orgs import people, training
 from lms.orgs.forms import ActionForm, InviteForm, RoleForm, StaffImportForm
 from lms.paging import page_number
 from lms.orgs.staff_import import BANDS, COLUMNS, MAX_PEOPLE, StaffListRejected, import_staff
@@ -34,9 +35,12 @@ def person(org, user_id: int):  # noqa: ANN001
 
 
 def _person_page(org, user_id: int, form: RoleForm, status: int = 200, reset_url: str | None = None):  # noqa: ANN001
-    detail = people.person_detail(db.session(), current_user, org.id, user_id, catalog(), **due_settings())
+    session = db.session()
+    detail = people.person_detail(session, current_user, org.id, user_id, catalog(), **due_settings())
+    completed = [(row.enrolment.id, user_id, row.enrolment.bundle_id) for row in detail.enrolments
+                 if row.status == DueStatus.COMPLETED]
     return render_template("orgs/person.html", title=detail.user.name, org=org, detail=detail, form=form,
-                           reset_url=reset_url), status
+                           certificates=training.certificate_states(session, completed), reset_url=reset_url), status
 
 
 @bp.post("/organisations/<int:org_id>/people/<int:user_id>/roles/<any(grant, revoke):change>")

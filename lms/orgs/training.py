@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,11 @@ from lms.auth.passwords import normalise_email
 from lms.auth.principal import Principal
 from lms.catalog.registry import Bundle, Catalog, Module
 from lms.errors import DomainError
+from lms.learning import services as learning
+from lms.learning.completion import module_count
 from lms.learning.due import DueStatus
+from lms.learning.eligibility import GateNotMet, credentials_of
+from lms.learning.gates import VALID, certificate_state, current_certificate
 from lms.learning.models import Enrolment, OrganisationModule
 from lms.orgs.models import Organisation
 from lms.orgs.people import member_ids, members_by_email
@@ -53,12 +58,31 @@ def assign_training(
     session: Session, actor: Principal, organisation_id: int, user_ids: list[int], bundle_id: str, due_at: datetime
 ) -> list[Enrolment]:
     """Assign a bundle with a due date to people of the organisation (the learning area records and audits it)."""
-    from lms.learning.services import assign
-
     require_admin_of(actor, organisation_id)
     if set(user_ids) - member_ids(session, organisation_id, user_ids):
         raise DomainError("Some of the people chosen are not in this organisation", field="emails")
-    return assign(session, actor, user_ids, bundle_id, due_at)
+    return learning.assign(session, actor, user_ids, bundle_id, due_at)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A person a bundle's gate refused, and what they are missing, as the eligibility service says it."""
+
+    user_id: int
+    name: str
+    missing: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        return f"{self.name}: {'; '.join(self.missing)}"
+
+
+def refusals(session: Session, organisation_id: int, refused: GateNotMet) -> list[Refusal]:
+    """Everyone an assignment's gate refused, by name, for the form's error summary."""
+    names = {user.id: user.name for user in names_of(session, organisation_id, list(refused.missing))}
+    found = [Refusal(user_id, names.get(user_id, f"Person {user_id}"), tuple(missing))
+             for user_id, missing in refused.missing.items()]
+    return sorted(found, key=lambda r: r.name.lower())
 
 
 def names_of(session: Session, organisation_id: int, user_ids: list[int]) -> list[User]:
@@ -81,14 +105,46 @@ def compliance_view(
     session: Session, actor: Principal, organisation_id: int, now: datetime, soon_days: int, *,
     status: str | None = None, bundle_id: str | None = None,
 ) -> ComplianceView:
-    from lms.learning.services import compliance
-
     require_admin_of(actor, organisation_id)
-    rows = compliance(session, [organisation_id], now, bundle_id=bundle_id or None, soon=soon_days)
+    rows = learning.compliance(session, [organisation_id], now, bundle_id=bundle_id or None, soon=soon_days)
     counts = Counter(row.due for row in rows)
     if status:
         rows = [row for row in rows if row.due == DueStatus(status)]
     return ComplianceView(rows, counts)
+
+
+@dataclass(frozen=True)
+class CertificateState:
+    """The certificate a completed assignment earned, as plugins report it (``lms_credentials``)."""
+
+    status: str  # valid, expired, revoked or superseded
+    words: str  # "valid", "revoked on 3 March 2026", ... (lms.learning.gates.certificate_state)
+
+    @property
+    def valid(self) -> bool:
+        return self.status == VALID
+
+
+def certificate_states(session: Session, completed: Iterable[tuple[int, int, str]]) -> dict[int, CertificateState]:
+    """For completed assignments, given as (enrolment id, person id, bundle id): enrolment id -> the state of the
+    bundle's certificate the person holds (none for a bundle that awards no certificate).
+
+    Asked of the plugins once per person (the core never imports the certificate plugin), and only for the
+    assignments given: those on a page of the compliance list, in its download, or on a person's page.
+    """
+    completed = list(completed)
+    held = {user_id: credentials_of(session, user_id) for user_id in {user_id for _, user_id, _ in completed}}
+    states = {}
+    for enrolment_id, user_id, bundle_id in completed:
+        credential = current_certificate(held[user_id], bundle_id)
+        if credential is not None:
+            states[enrolment_id] = CertificateState(credential.status, certificate_state(credential))
+    return states
+
+
+def completed_assignments(rows: Iterable) -> list[tuple[int, int, str]]:
+    """The completed rows of the compliance list, as ``certificate_states`` takes them."""
+    return [(row.enrolment_id, row.user_id, row.bundle_id) for row in rows if row.due == DueStatus.COMPLETED]
 
 
 # --- local modules -------------------------------------------------------------------------------
@@ -99,6 +155,7 @@ class LocalModules:
     bundle: Bundle
     added: list[tuple[OrganisationModule, Module | None]]
     available: list[Module]
+    module_count: int  # modules people assigned the bundle from now on complete, these local ones included
 
 
 def local_modules(
@@ -115,17 +172,17 @@ def local_modules(
             continue
         added = [(r, catalog.modules.get(r.module_id)) for r in rows if r.bundle_id == bundle.id]
         taken = {r.module_id for r, _ in added}
-        result.append(LocalModules(bundle, added, [m for m in offered if m.id not in taken]))
+        count = module_count(bundle, learning.local_module_ids(session, organisation.id, bundle))
+        result.append(LocalModules(bundle, added, [m for m in offered if m.id not in taken], count))
     return result
 
 
 def change_local_module(
     session: Session, actor: Principal, organisation_id: int, bundle_id: str, module_id: str, *, add: bool
 ) -> None:
-    from lms.learning.services import add_local_module, remove_local_module
-
     require_admin_of(actor, organisation_id)
-    (add_local_module if add else remove_local_module)(session, actor, organisation_id, bundle_id, module_id)
+    change = learning.add_local_module if add else learning.remove_local_module
+    change(session, actor, organisation_id, bundle_id, module_id)
 
 
 # --- the audit trail -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from lms.api import catalog
 from lms.csvfile import csv_response
 from lms.errors import DomainError
 from lms.learning.due import DueStatus
+from lms.learning.eligibility import GateNotMet
 from lms.orgs import training
 from lms.orgs.forms import AssignForm, LocalModuleForm, end_of_day
 from lms.paging import Page, fit_page, page_number
@@ -34,6 +35,7 @@ def assign(org):  # noqa: ANN001
     form = AssignForm()
     form.bundle_id.choices = [SelectChoice(b.id, b.title) for b in catalog().bundles.values()]
     chosen = _chosen_ids()
+    refused: list[training.Refusal] = []
     if request.method == "POST":
         valid = form.validate_on_submit()
         if form.validate_due(db.utcnow().date()) and valid:
@@ -41,6 +43,8 @@ def assign(org):  # noqa: ANN001
                 ids = training.resolve_people(session, current_user, org.id, chosen, form.emails.data or "")
                 training.assign_training(session, current_user, org.id, ids, form.bundle_id.data,
                                          end_of_day(form.due_on))
+            except GateNotMet as refusal:  # back to the form, naming each person and what they lack
+                refused = training.refusals(session, org.id, refusal)
             except DomainError as error:
                 if not error.field or not hasattr(form, error.field):
                     raise
@@ -51,8 +55,10 @@ def assign(org):  # noqa: ANN001
                       f"due {format_date(form.due_on)}", "success")
                 return redirect(url_for("orgs.compliance", org_id=org.id, bundle=form.bundle_id.data))
     people = training.names_of(session, org.id, chosen)
-    status = FORM_ERROR_STATUS if form.errors else 200
+    status = FORM_ERROR_STATUS if form.errors or refused else 200
+    bundle = catalog().bundles.get(form.bundle_id.data or "")
     return render_template("orgs/assign.html", title="Assign training", org=org, form=form, people=people,
+                           refused=refused, has_errors=bool(refused), bundle_title=bundle.title if bundle else "",
                            today_year=db.utcnow().year), status
 
 
@@ -75,7 +81,9 @@ def compliance(org):  # noqa: ANN001
     number = fit_page(page_number(request.args.get("page")), len(view.rows), COMPLIANCE_PAGE_SIZE)
     start = (number - 1) * COMPLIANCE_PAGE_SIZE
     page = Page(view.rows[start:start + COMPLIANCE_PAGE_SIZE], len(view.rows), number, COMPLIANCE_PAGE_SIZE)
+    certificates = training.certificate_states(db.session(), training.completed_assignments(page.items))
     return render_template("orgs/compliance.html", title="Compliance", org=org, page=page, counts=view.counts,
+                           certificates=certificates,
                            statuses=STATUS_FILTERS, status=status, bundle=bundle, bundles=catalog().bundles.values(),
                            args={k: v for k, v in {"status": status, "bundle": bundle}.items() if v})
 
@@ -86,10 +94,12 @@ def compliance_csv(org):  # noqa: ANN001
     status, bundle = _compliance_filters()
     view = training.compliance_view(db.session(), current_user, org.id, status=status, bundle_id=bundle,
                                     **due_settings())
+    certificates = training.certificate_states(db.session(), training.completed_assignments(view.rows))
     header = ("name", "email", "bundle", "bundle_title", "status", "due_date", "completed_date",
-              "modules_done", "modules_needed", "source")
+              "modules_done", "modules_needed", "source", "certificate")
     rows = ((r.name, r.email, r.bundle_id, r.bundle_title, r.due.label, _iso(r.due_at), _iso(r.completed_at),
-             r.progress.done_count, r.progress.needed_count, r.source) for r in view.rows)
+             r.progress.done_count, r.progress.needed_count, r.source,
+             certificates[r.enrolment_id].words if r.enrolment_id in certificates else "") for r in view.rows)
     return csv_response(f"compliance-{org.code}-{db.utcnow():%Y-%m-%d}.csv", header, rows)
 
 

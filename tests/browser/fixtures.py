@@ -93,7 +93,16 @@ _page_errors: dict[int, list[str]] = {}
 @pytest.fixture(params=list(VIEWPORTS))
 def page(request, browser: Browser, live_server: LiveServer) -> Iterator[Page]:  # noqa: ANN001
     """A fresh browser tab at one of the two viewport sizes, with base_url set to the live server."""
-    context = browser.new_context(viewport=VIEWPORTS[request.param], base_url=live_server.url)
+    tab = open_tab(browser, live_server.url, VIEWPORTS[request.param])
+    try:
+        yield tab
+    finally:
+        close_tab(tab)
+
+
+def open_tab(browser: Browser, base_url: str, viewport: dict[str, int]) -> Page:
+    """A tab in a context of its own (cookies, storage), with axe loaded and the errors it logs collected."""
+    context = browser.new_context(viewport=viewport, base_url=base_url)
     # axe is added by the DevTools protocol, which the page's CSP does not govern, so the CSP the
     # pages really send stays in force while they are audited.
     context.add_init_script(path=str(AXE))
@@ -104,11 +113,19 @@ def page(request, browser: Browser, live_server: LiveServer) -> Iterator[Page]: 
     tab.on("console", lambda message: _console_error(errors, message))
     tab.on("pageerror", lambda error: errors.append(f"script error: {error}"))
     tab.on("response", lambda response: _failed_resource(errors, response))
-    try:
-        yield tab
-    finally:
-        _page_errors.pop(id(tab), None)
-        context.close()
+    return tab
+
+
+def close_tab(tab: Page) -> None:
+    _page_errors.pop(id(tab), None)
+    tab.context.close()
+
+
+def logged_errors(page: Page) -> list[str]:
+    """The errors the tab has logged since the last call (script errors, failed resources, CSP violations)."""
+    errors = _page_errors.get(id(page), [])
+    found, errors[:] = list(errors), []
+    return found
 
 
 def _console_error(errors: list[str], message) -> None:  # noqa: ANN001
@@ -124,18 +141,22 @@ def _failed_resource(errors: list[str], response) -> None:  # noqa: ANN001
         errors.append(f"{response.request.resource_type} {response.url} answered {response.status}")
 
 
-def audit(page: Page) -> None:
-    """Fail on serious or critical axe-core violations, and on errors the page logged, listed readably."""
-    # A click that navigates returns before the new page exists; audit the page once it has loaded.
-    page.wait_for_load_state("load")
+def axe_problems(page: Page) -> list[str]:
+    """The page's serious and critical axe-core violations, each with the elements at fault, readably."""
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     failing = [v for v in results["violations"] if v["impact"] in FAILING_IMPACTS]
-    problems = [
+    return [
         f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})\n"
         + "\n".join(f"    at {node['target']}: {node['failureSummary']}".replace("\n", " ") for node in v["nodes"])
         for v in failing
     ]
-    problems += [f"[console] {text}" for text in _page_errors.get(id(page), [])]
+
+
+def audit(page: Page) -> None:
+    """Fail on serious or critical axe-core violations, and on errors the page logged, listed readably."""
+    # A click that navigates returns before the new page exists; audit the page once it has loaded.
+    page.wait_for_load_state("load")
+    problems = axe_problems(page) + [f"[console] {text}" for text in _page_errors.get(id(page), [])]
     if problems:
         pytest.fail(f"{page.url} ({page.viewport_size['width']}px wide) has {len(problems)} problem(s):\n"
                     + "\n".join(problems), pytrace=False)

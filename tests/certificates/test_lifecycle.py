@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import timedelta
 
@@ -186,6 +187,17 @@ def test_renewals_command_lists_them(app, complete, make_user, session):
 
 
 # The holder's page, downloads, the organisation page and zip.
+
+def test_my_certificates_never_show_a_revoked_one_as_valid(client, login_as, complete, make_user, session, principal):
+    user = make_user()
+    certificate = complete(user)
+    services.revoke(session, principal(make_user(roles=[Role.PLATFORM_ADMIN])), certificate.code, "Awarded in error")
+    login_as(user)
+    page = " ".join(client.get("/certificates").get_data(as_text=True).split())
+    assert "Valid until" not in page
+    assert re.search(r"Was due to expire on\s*</dt>\s*<dd[^>]*>\s*\d+ \w+ \d{4}", page)
+    assert re.search(r"Revoked on\s*</dt>\s*<dd[^>]*>\s*\d+ \w+ \d{4}: Awarded in error", page)
+
 
 def test_my_certificates_lists_and_downloads_the_stored_file(client, login_as, complete, make_user, instance):
     user = make_user()

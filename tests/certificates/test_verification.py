@@ -4,6 +4,7 @@ offline command line, without signing in, and disclosing only what a verifier ne
 from __future__ import annotations
 
 import io
+import re
 import socket
 from datetime import timedelta
 
@@ -107,6 +108,29 @@ def test_the_verification_page_for_each_state_needs_no_sign_in(client, in_state,
     assert response.status_code == 200
     assert f"<h1>{heading}</h1>" in page and detail in page and "Priya Shah" in page
     assert "@" not in page.split("<main", 1)[1].split("</main>", 1)[0]  # no e-mail address disclosed
+
+
+@pytest.mark.parametrize(("state", "first", "expiry", "absent"), [
+    ("valid", None, "Valid until", ("Was due to expire", "Revoked on")),
+    ("expired", "Expired on", "Expired on", ("Valid until", "Standards met")),
+    ("revoked", "Revoked on", "Was due to expire on", ("Valid until", "Standards met")),
+    ("superseded", "Replaced by a newer certificate", "Was due to expire on", ("Valid until", "Standards met")),
+])
+def test_a_certificate_not_valid_says_so_first_and_never_reads_as_valid(client, in_state, state, first, expiry,
+                                                                         absent):
+    certificate, _ = in_state(state)
+    page = client.get(f"/verify/{codes.display(certificate.code)}").get_data(as_text=True)
+    main = " ".join(page.split("<main", 1)[1].split("</main>", 1)[0].split())
+    details = main.index("nhsuk-summary-list")
+    if first:  # a warning callout before any detail
+        callout = main.index("nhsuk-card--warning")
+        assert callout < details and first in main[callout:details]
+    else:
+        assert "nhsuk-card--warning" not in main
+    assert re.search(rf"{expiry}\s*</dt>\s*<dd[^>]*>\s*\d+ \w+ \d{{4}}", main)
+    assert not any(words in main for words in absent)
+    if state == "revoked":
+        assert re.search(r"Revoked on\s*</dt>\s*<dd[^>]*>\s*\d+ \w+ \d{4}: Awarded in error", main)
 
 
 def test_the_verification_page_for_an_unknown_code(client):

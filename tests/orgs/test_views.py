@@ -53,6 +53,15 @@ def test_platform_admin_lists_and_adds_organisations_and_regions(client, login_a
     assert response.status_code == 302 and response.location.endswith(f"/admin/organisations/{org.id}")
 
 
+@pytest.mark.parametrize("address", ["/admin", "/admin/organisations"])
+def test_organisation_names_are_links_escaped_once(client, login_as, world, make_org, address):  # noqa: ANN001
+    org = make_org(name="Smith & Jones <Care>")
+    login_as(world.platform)
+    page = text(client.get(address))
+    assert f'<a class="nhsuk-link" href="/admin/organisations/{org.id}">Smith &amp; Jones &lt;Care&gt;</a>' in page
+    assert "&lt;a " not in page and "&amp;amp;" not in page
+
+
 def test_organisation_form_errors_are_summarised_and_shown_on_fields(client, login_as, world):
     login_as(world.platform)
     response = client.post("/admin/organisations/new", data={"code": "RA1", "name": "", "region_id": "0"})
