@@ -86,14 +86,18 @@ def _alternate(version_header: str | None) -> tuple[str, MultiDict, Headers, byt
         raise XapiError(400, "the alternate request syntax needs an application/x-www-form-urlencoded body",
                         "Content-Type")
     try:
-        form = parse_qs(request.get_data().decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        form = parse_qs(request.get_data().decode("utf-8"), keep_blank_values=True, strict_parsing=False,
+                        errors="strict")
     except UnicodeDecodeError:
-        raise XapiError(400, "the form is not UTF-8", "content") from None
+        raise XapiError(400, "the form is not UTF-8 (nor are all its percent-encoded values)", "content") from None
     headers = Headers()
     args = MultiDict()
     body = b""
     for name, values in form.items():
         if name.lower() in _FORM_HEADERS:
+            if any(mark in values[-1] for mark in "\r\n\0"):
+                raise XapiError(400, f"the form field {name} stands for a header, and a header cannot hold a line "
+                                "break or NUL", name)
             headers[name] = values[-1]
         elif name == "content":
             body = values[-1].encode("utf-8")
