@@ -77,19 +77,21 @@ def parse_timestamp(value: object) -> datetime | None:
         return None
     year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
     if sign is not None:
+        if int(off_h) > 23 or int(off_m or 0) > 59:
+            return None
         offset = timedelta(hours=int(off_h), minutes=int(off_m or 0))
         if sign == "-" and not offset:
-            return None
-        if offset >= timedelta(hours=24):
             return None
         zone = timezone(-offset if sign == "-" else offset)
     else:
         zone = UTC
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     try:
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=zone)
-    except ValueError:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=zone)
+        moment.astimezone(UTC)  # year 1 ahead of UTC, or 9999 behind it, falls outside what a datetime holds
+    except (ValueError, OverflowError):
         return None
+    return moment
 
 
 def format_timestamp(moment: datetime) -> str:
