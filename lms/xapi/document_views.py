@@ -61,8 +61,10 @@ def _handle(xreq: XapiRequest, scope: Scope, id_name: str, scope_name: str, dele
         found = documents.get(conn, scope, document_id)
         if found is None:
             raise XapiError(404, f"no document with {id_name} {document_id}")
+        # A download, never a page: a client may store any content type (text/html with script included).
         return respond(found.content, content_type=found.content_type,
-                       headers={"ETag": f'"{found.etag}"', "Last-Modified": format_datetime(found.updated_at, usegmt=True)})
+                       headers={"ETag": f'"{found.etag}"', "Last-Modified": format_datetime(found.updated_at, usegmt=True),
+                                "Content-Disposition": "attachment"})
     if method not in ("PUT", "POST", "DELETE"):
         raise XapiError(405, f"{method} is not allowed on documents")
     if document_id is None and not (method == "DELETE" and delete_all):

@@ -1,5 +1,6 @@
 """The LRS's HTTP rules shared by every resource: version negotiation, the alternate request
-syntax (1.0.x only), HTTP Basic with LRS clients, JSON errors, and the version header on every answer.
+syntax (1.0.x only, never from another site's page), HTTP Basic with LRS clients, JSON errors, and the
+headers on every answer.
 
 Resource views read the request only through ``XapiRequest`` (``g.xapi``), so the alternate
 syntax (a POST carrying method, headers and content as form fields) needs no special case there.
@@ -16,6 +17,7 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.datastructures import Headers, MultiDict
 
+from lms import lean
 from lms.auth.security import csrf
 from lms.xapi import store, wsgi
 from lms.xapi.clients import Client, ClientCache
@@ -73,8 +75,26 @@ def negotiate(value: str | None) -> str | None:
     return None
 
 
+def _from_another_site(here) -> bool:  # noqa: ANN001
+    """Whether a browser says another site's page sent this request (a non-browser client sends neither header).
+
+    Same-site is another origin too: a page on a sibling host under the same domain.
+    """
+    if here.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return True
+    origin = here.headers.get("Origin")
+    return origin is not None and origin != here.host_url.rstrip("/")
+
+
 def _alternate(version_header: str | None) -> tuple[str, MultiDict, Headers, bytes]:
-    """Unpack the alternate request syntax: POST ?method=X with headers and content as form fields."""
+    """Unpack the alternate request syntax: POST ?method=X with headers and content as form fields.
+
+    A form on any site can send those fields, credentials included, and the browser shows the answer
+    in this origin: so a request a browser marks as coming from another site's page is refused.
+    """
+    if _from_another_site(request):
+        raise XapiError(403, "the alternate request syntax is refused from another site's page: send the "
+                        "request with an Authorization header from your own client", "method")
     if request.method != "POST":
         raise XapiError(400, "the alternate request syntax must be sent as a POST", "method")
     if set(request.args) != {"method"}:
@@ -224,8 +244,12 @@ def configure(lrs) -> None:  # noqa: ANN001
     def _conflict(error: store.Conflict):
         return json_error(409, str(error), "id", "a statement id cannot be reused for different content")
 
+    # No answer is a page: a stored document or statement must never run script or be framed in this origin.
+    headers = lean.api_headers(lrs)
+
     @lrs.after_request
-    def _version(response: Response) -> Response:
+    def _headers(response: Response) -> Response:
+        response.headers.extend(headers)
         response.headers[VERSION_HEADER] = g.get("xapi_version", SUPPORTED[-1])
         return response
 
