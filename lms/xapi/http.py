@@ -1,6 +1,6 @@
 """The LRS's HTTP rules shared by every resource: version negotiation, the alternate request
-syntax (1.0.x only, never from another site's page), HTTP Basic with LRS clients, JSON errors, and the
-headers on every answer.
+syntax (1.0.x only, never from another site's page), HTTP Basic with LRS clients (checked before any
+lock is taken, failures rate-limited and audited), JSON errors, and the headers on every answer.
 
 Resource views read the request only through ``XapiRequest`` (``g.xapi``), so the alternate
 syntax (a POST carrying method, headers and content as form fields) needs no special case there.
@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import Headers, MultiDict
 
-from lms import lean
+from lms import db, lean
 from lms.auth.security import csrf
-from lms.xapi import store, wsgi
-from lms.xapi.clients import Client, ClientCache
+from lms.auth.throttle import spend
+from lms.xapi import clients, store, wsgi
+from lms.xapi.clients import Client, ClientCache, Refused
 from lms.xapi.validation import Invalid
 
 VERSION_HEADER = "X-Experience-API-Version"
@@ -148,10 +150,23 @@ def _authenticate(headers: Headers) -> Client:
     if not colon:
         raise XapiError(401, "the Authorization header is not valid HTTP Basic", "Authorization")
     cache: ClientCache = current_app.extensions["lms.xapi.clients"]
-    client = cache.authenticate(wsgi.connection, key, secret)
-    if client is None:
+    # Read through the context's reading connection, not this request's (a writer's takes SQLite's write lock):
+    # the slow hash of a wrong secret must hold no lock that writers wait for.
+    client = cache.authenticate(db.reader, key, secret, before_check=lambda: _count_check(key))
+    if type(client) is Refused:
+        try:
+            with wsgi.apart() as session:  # this request is rolled back; its audit row must stay
+                clients.record_refusal(session, key, client, request.remote_addr)
+        except SQLAlchemyError:  # the refusal stands; an audit row that could not be written is logged instead
+            current_app.logger.exception("could not audit refused LRS credentials for key %r", key[:80])
         raise XapiError(401, "unknown or revoked LRS client credentials", "Authorization")
     return client
+
+
+def _count_check(key: str) -> None:
+    """Count a full check of credentials (429 past the limits, before any hash): per address, and per key."""
+    spend("XAPI_AUTH_RATE_LIMIT")
+    spend("XAPI_AUTH_KEY_RATE_LIMIT", who=key[:200], named="with this client key")
 
 
 # The version each client key last negotiated in this process: an answer to a request without a
