@@ -11,6 +11,7 @@ from lms.xapi import documents, http, keys, params, rawsql, wsgi
 from lms.xapi.documents import Scope
 from lms.xapi.http import XapiError, XapiRequest, respond
 from lms.xapi.validation import Invalid
+from lms.xapi.values import has_control
 
 bp = Blueprint("xapi_documents", __name__, url_prefix="/xapi")
 http.install(bp)
@@ -88,6 +89,8 @@ def _handle(xreq: XapiRequest, scope: Scope, id_name: str, scope_name: str, dele
 
 def _write(xreq: XapiRequest, conn, scope: Scope, document_id: str, preconditions: dict) -> None:  # noqa: ANN001
     content_type = xreq.headers.get("Content-Type") or "application/octet-stream"
+    if has_control(content_type):  # it is stored, and given back as a header
+        raise Invalid("Content-Type", "cannot hold a control character")
     # Profiles refuse a PUT without a concurrency header; state (2.0 only) refuses a blind overwrite.
     profile = scope.kind != documents.STATE
     for attempt in (1, 2):

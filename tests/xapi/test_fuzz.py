@@ -29,7 +29,8 @@ SNIPPETS = ["NaN", "Infinity", "-Infinity", "1e999", "-1e400", '"\\ud800"', '"\\
             "[" * 70 + "]" * 70, "[" * 3000, "18446744073709551616", "1" * 5000, "-0", "null", "true", '"\\u0000"',
             '"', ",", "}", "]", "{", "\\", '""', "[]", "{}"]
 VALUES = st.one_of(
-    TEXT, IRIS, UUIDS, st.sampled_from(SNIPPETS), st.sampled_from(["true", "false", "0", "-1", "\u00b2", "9" * 30]),
+    TEXT, IRIS, UUIDS, st.sampled_from(SNIPPETS),
+    st.sampled_from(["true", "false", "0", "-1", "\u00b2", "9" * 30, "s\x00", "https://example.org/\x00a", "a\x7f"]),
     st.sampled_from(["2024-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
                      "2024-01-01T00:00:00+99:00", "2024-13-45T25:61:61Z", "2024-01-01T00:00:00-00:00"]),
     st.sampled_from(['{"mbox": "mailto:ada@example.org"}', '{"mbox": "mailto:\\ud800@x.org"}',
@@ -215,7 +216,8 @@ def test_documents(lrs):  # noqa: ANN001
     @given(path=st.sampled_from(list(RESOURCES)), method=st.sampled_from(["PUT", "POST", "GET", "DELETE", "HEAD"]),
            changed=st.dictionaries(st.sampled_from(DOCUMENT_PARAMS), VALUES, max_size=2),
            dropped=st.sets(st.sampled_from(list(good)), max_size=1), body=document_bodies(), tail=RAW_TAILS,
-           content_type=st.sampled_from(["application/json", "application/json", "text/plain", "image/png", ""]),
+           content_type=st.sampled_from(["application/json", "application/json", "text/plain", "image/png", "",
+                                         "text/plain\x01", "text/plain\x00"]),
            preconditions=st.dictionaries(st.sampled_from(["If-Match", "If-None-Match"]),
                                          st.one_of(st.just("*"), HEADER_TEXT), max_size=2))
     def run(path: str, method: str, changed: dict, dropped: set, body: bytes, tail: str, content_type: str,

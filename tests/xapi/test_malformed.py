@@ -125,3 +125,23 @@ def test_a_line_break_in_an_alternate_syntax_header_field_is_refused(lrs, field)
 def test_a_limit_that_is_not_ascii_digits_is_refused(lrs, limit):  # noqa: ANN001
     answer = lrs.get(limit=limit)
     assert answer.status_code == 400 and answer.get_json()["field"] == "limit"
+
+
+def test_nul_and_control_characters_where_they_would_be_stored_are_refused(lrs, client):  # noqa: ANN001
+    """PostgreSQL's text holds no NUL: a document id, IRI, content type or part header with one was a server error."""
+    answers = {
+        "stateId": lrs.request("PUT", "/activities/state", data=b"x", headers={"Content-Type": "text/plain"},
+                               stateId="s\x00", **STATE),
+        "activityId": lrs.request("PUT", "/activities/state", data=b"x", headers={"Content-Type": "text/plain"},
+                                  stateId="s", activityId="https://example.org/\x00", agent=STATE["agent"]),
+        "verb": lrs.get(verb="https://example.org/\x01v"),
+        "Content-Type": lrs.request("PUT", "/activities/state", data=b"x", stateId="s", **STATE,
+                                    headers={"Content-Type": "text/plain\x01"}),
+        "body": post_multipart(lrs, body(statement(attachments=[attachment(b"a")]), part(b"a", **{"X-Note": "a\x00b"}))),
+    }
+    for field, answer in answers.items():
+        assert answer.status_code == 400 and answer.get_json()["field"] == field, (field, answer.get_json())
+    key = client.get("/xapi/statements", headers={"Authorization": basic("tool\x00", "x"),
+                                                  "X-Experience-API-Version": "1.0.3"})
+    assert key.status_code == 401 and "not valid HTTP Basic" in key.get_json()["error"]
+    assert stored() == (0, 0)
