@@ -276,7 +276,7 @@ def _answering_with(wsgi_app, headers: list[tuple[str, str]]):  # noqa: ANN001, 
     """wsgi_app with headers added to every answer as it starts (WSGI middleware).
 
     Added to the response object instead, through Werkzeug's Headers, which checks each value it is
-    given, they cost some 50,000 instructions per request, 3 % of a single-statement POST.
+    given, these four cost 29,000 instructions per answer (1.6 % of a single-statement POST); here 1,600.
     """
 
     def app(environ, start_response):  # noqa: ANN001, ANN202
