@@ -9,7 +9,8 @@ from sqlalchemy.exc import DBAPIError
 
 from lms.xapi import documents, http, keys, params, rawsql, wsgi
 from lms.xapi.documents import Scope
-from lms.xapi.http import XapiError, XapiRequest, respond
+from lms.xapi.answers import respond
+from lms.xapi.http import XapiError, XapiRequest
 from lms.xapi.validation import Invalid
 from lms.xapi.values import has_control
 

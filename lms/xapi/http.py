@@ -1,6 +1,6 @@
 """The LRS's HTTP rules shared by every resource: version negotiation, the alternate request
-syntax (1.0.x only, never from another site's page), HTTP Basic with LRS clients (checked before any
-lock is taken, failures rate-limited and audited), JSON errors, and the headers on every answer.
+syntax (1.0.x only, never from another site's page), and HTTP Basic with LRS clients (checked before
+any lock is taken, failures rate-limited and audited). Answers are made in ``answers``.
 
 Resource views read the request only through ``XapiRequest`` (``g.xapi``), so the alternate
 syntax (a POST carrying method, headers and content as form fields) needs no special case there.
@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import Headers, MultiDict
 
-from lms import db, lean
+from lms import db
 from lms.auth.security import csrf
 from lms.auth.throttle import spend
-from lms.xapi import clients, store, wsgi
+from lms.xapi import clients, wsgi
 from lms.xapi.clients import Client, ClientCache, Refused
-from lms.xapi.validation import Invalid
 from lms.xapi.values import has_control
 
 VERSION_HEADER = "X-Experience-API-Version"
@@ -218,27 +216,6 @@ def current() -> XapiRequest:
     return g.xapi
 
 
-def respond(body: bytes | str | dict | list | None, status: int = 200, content_type: str = "application/json",
-            headers: dict | None = None) -> Response:
-    if isinstance(body, (dict, list)):
-        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    response = Response(body if body is not None else b"", status=status, content_type=content_type)
-    if body is None:
-        response.headers.remove("Content-Type")
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
-
-
-def json_error(status: int, message: str, field: str | None = None, rule: str | None = None) -> Response:
-    body = {"error": message, "status": status}
-    if field:
-        body["field"] = field
-    if rule:
-        body["rule"] = rule
-    return respond(body, status)
-
-
 def install(bp: Blueprint) -> None:
     """An LRS blueprint takes no forms or cookies: exempt it from CSRF."""
     csrf.exempt(bp)
@@ -246,46 +223,6 @@ def install(bp: Blueprint) -> None:
     @bp.record_once
     def _setup(state) -> None:  # noqa: ANN001
         init_app(state.app)
-
-
-def configure(lrs) -> None:  # noqa: ANN001
-    """JSON errors naming the field and rule, and the version header on every answer."""
-
-    @lrs.errorhandler(XapiError)
-    def _xapi_error(error: XapiError):
-        return json_error(error.status, error.message, error.field, error.rule)
-
-    @lrs.errorhandler(Invalid)
-    def _invalid(error: Invalid):
-        return json_error(400, f"{error.field} {error.rule}", error.field, error.rule)
-
-    @lrs.errorhandler(store.Conflict)
-    def _conflict(error: store.Conflict):
-        return json_error(409, str(error), "id", "a statement id cannot be reused for different content")
-
-    @lrs.after_request
-    def _version(response: Response) -> Response:
-        response.headers[VERSION_HEADER] = g.get("xapi_version", SUPPORTED[-1])
-        return response
-
-    # No answer is a page: a stored document or statement must never run script or be framed in this origin.
-    lrs.wsgi_app = _answering_with(lrs.wsgi_app, list(lean.api_headers(lrs).items()))
-
-
-def _answering_with(wsgi_app, headers: list[tuple[str, str]]):  # noqa: ANN001, ANN202
-    """wsgi_app with headers added to every answer as it starts (WSGI middleware).
-
-    Added to the response object instead, through Werkzeug's Headers, which checks each value it is
-    given, these four cost 29,000 instructions per answer (1.6 % of a single-statement POST); here 1,600.
-    """
-
-    def app(environ, start_response):  # noqa: ANN001, ANN202
-        def start(status, response_headers, exc_info=None):  # noqa: ANN001, ANN202
-            return start_response(status, response_headers + headers, exc_info)
-
-        return wsgi_app(environ, start)
-
-    return app
 
 
 def init_app(app) -> None:  # noqa: ANN001

@@ -9,7 +9,8 @@ from flask import Blueprint, current_app, g, request, url_for
 from sqlalchemy.exc import DBAPIError
 
 from lms.xapi import cursor, formats, http, keys, multipart, params, query, rawsql, store, values, wsgi
-from lms.xapi.http import XapiError, XapiRequest, respond
+from lms.xapi.answers import respond
+from lms.xapi.http import XapiError, XapiRequest
 from lms.xapi.intake import read
 from lms.xapi.models import XapiAttachment
 from lms.xapi.validation import Invalid

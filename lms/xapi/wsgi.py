@@ -139,7 +139,7 @@ def _close(_exc: BaseException | None) -> None:
 
 def mount(app: Flask, blueprints: list) -> Flask:
     """Build the LRS app beside ``app`` and route /xapi/ to it; returns the LRS app."""
-    from lms.xapi.http import configure, json_error
+    from lms.xapi.answers import configure, json_error
 
     lrs = lean.lean_app(app, "lms.xapi")
     app.extensions["lms.xapi.app"] = lrs
