@@ -120,6 +120,10 @@ DEFAULTS: dict[str, Any] = {
     "XAPI_PAGE_SIZE": 100,
     # Seconds each process trusts a verified LRS client secret before checking it again (revocation delay).
     "XAPI_CLIENT_CACHE_SECONDS": 30,
+    # LRS credentials checked in full (looked up and hashed: not ones this process already verified) per client
+    # address, and per client key from any address. Past either, 429 before any hash; each failure is audited.
+    "XAPI_AUTH_RATE_LIMIT": "20 per minute",
+    "XAPI_AUTH_KEY_RATE_LIMIT": "60 per minute",
     # External LRS to forward every stored statement to (its base, before /statements); empty turns forwarding off.
     "XAPI_FORWARD_URL": "",
     # HTTP Basic key and secret for that LRS (set the secret through LMS_XAPI_FORWARD_SECRET).

@@ -18,9 +18,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from lms import db
 
 _DISPATCH = "lms.lean.dispatch"
-# A JSON answer is never a page: it runs no scripts, is never framed, and holds live status, so no cache keeps it.
-_API_HEADERS = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'", "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+# A machine answer is never a page: it runs no scripts (even opened as a page: sandbox), is never framed, and
+# holds live status, so no cache keeps it.
+_API_HEADERS = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
+                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
 class _NoSessions(SessionInterface):
@@ -75,15 +76,21 @@ def mount(app: Flask, prefix: str, lean: Flask) -> None:
     dispatch.mounts.append((prefix, lean.wsgi_app))
 
 
+def api_headers(app: Flask) -> dict[str, str]:
+    """The headers every answer of a lean app carries (HSTS too in production)."""
+    from lms.auth.security import HSTS
+
+    return {**_API_HEADERS, **({"Strict-Transport-Security": HSTS} if app.config["ENV"] == "production" else {})}
+
+
 def json_api(app: Flask, name: str, prefix: str, blueprints: list[Blueprint]) -> Flask:
     """A lean JSON API under prefix: the blueprints' views, JSON errors, and the headers every answer carries."""
-    from lms.auth.security import HSTS
     from lms.web import json_error
 
     api = lean_app(app, name)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
-    headers = {**_API_HEADERS, **({"Strict-Transport-Security": HSTS} if app.config["ENV"] == "production" else {})}
+    headers = api_headers(app)
 
     @api.after_request
     def _headers(response: Response) -> Response:

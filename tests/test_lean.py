@@ -45,7 +45,7 @@ def test_the_prefix_is_served_by_the_lean_app_with_api_headers(lean):
     app, api = lean
     response = app.test_client().get(f"{PREFIX}/kettle")
     assert response.status_code == 200 and response.get_json()["name"] == "kettle"
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'; sandbox"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
     assert "Set-Cookie" not in response.headers  # no cookie session on the lean app

@@ -38,8 +38,9 @@ def _limit(text: str) -> RateLimitItem:
     return parse(text)
 
 
-def spend(config_key: str, scope: str | None = None) -> None:
-    """Count one attempt by this client address against the limit in config_key; past it, raise 429.
+def spend(config_key: str, scope: str | None = None, *, who: str | None = None, named: str = "from this address") -> None:
+    """Count one attempt by this client address (or by ``who``, which the answer calls ``named``) against the
+    limit in config_key; past it, raise 429.
 
     Callers passing the same scope share one budget (by default the config key is the scope).
     """
@@ -47,8 +48,8 @@ def spend(config_key: str, scope: str | None = None) -> None:
     if not throttle.enabled:
         return
     limit = _limit(current_app.config[config_key])
-    identifiers = (scope or config_key, request.remote_addr or "unknown")
+    identifiers = (scope or config_key, who if who is not None else request.remote_addr or "unknown")
     if not throttle.counter.hit(limit, *identifiers):
         reset_at = throttle.counter.get_window_stats(limit, *identifiers).reset_time
-        raise TooManyRequests(f"Too many attempts from this address (the limit is {limit}): try again later.",
+        raise TooManyRequests(f"Too many attempts {named} (the limit is {limit}): try again later.",
                               retry_after=max(1, math.ceil(reset_at - time.time())))

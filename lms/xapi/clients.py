@@ -2,8 +2,8 @@
 
 Secrets are stored hashed (scrypt). A check that hashes on every request would cap the LRS at a
 few dozen requests a second, so each process remembers a verified key and secret (as an HMAC
-under a per-process random key) for ``XAPI_CLIENT_CACHE_SECONDS``; revocation reaches every
-process within that time.
+under a per-process random key) and reads the client's row again only after
+``XAPI_CLIENT_CACHE_SECONDS``; revocation reaches every process within that time.
 """
 
 from __future__ import annotations
@@ -110,27 +110,72 @@ def revoke(session: Session, actor_id: int | None, key: str) -> XapiClient:
     return client
 
 
+@dataclass(frozen=True)
+class Refused:
+    """Credentials refused, and why (for the audit trail: the caller is told only that they were refused)."""
+
+    client_id: int | None
+    reason: str  # "unknown key", "revoked" or "wrong secret"
+
+
+@dataclass(frozen=True)
+class _Verified:
+    until: float  # monotonic time after which the client's row is read again
+    client: Client
+    secret_hash: str  # the stored hash the secret was checked against
+
+
+_ROW = select(CLIENTS.c.id, CLIENTS.c.name, CLIENTS.c.key, CLIENTS.c.scopes, CLIENTS.c.secret_hash, CLIENTS.c.is_active)
+
+
 class ClientCache:
-    """Verified credentials per process, for a short time (see the module docstring)."""
+    """Credentials verified in this process, by key and secret together (see the module docstring).
+
+    Only credentials that verified are kept, so a wrong secret sent with a real key neither costs the
+    right one a slow hash again nor pushes it out. Past ``ttl_seconds`` a kept credential is checked
+    against the client's row alone: still active, with the very hash its secret matched, it needs no hash.
+    """
 
     def __init__(self, ttl_seconds: float):
         self.ttl = ttl_seconds
         self._pepper = secrets.token_bytes(32)
-        self._entries: dict[str, tuple[float, bytes, Client | None]] = {}
+        self._verified: dict[bytes, _Verified] = {}
 
-    def authenticate(self, connect: Callable[[], Connection], key: str, secret: str) -> Client | None:
-        """The client for key and secret, or None; ``connect`` gives a connection only when needed."""
-        digest = hmac.new(self._pepper, secret.encode(), hashlib.sha256).digest()
+    def authenticate(self, connect: Callable[[], Connection], key: str, secret: str,
+                     before_check: Callable[[], None] | None = None) -> Client | Refused:
+        """The client for key and secret, or why not. ``connect`` gives a connection only when one is needed;
+        ``before_check`` runs before credentials not verified yet are looked up and hashed (and may raise)."""
+        # HTTP Basic splits at the first colon, so a key holds none and this text is unambiguous.
+        digest = hmac.new(self._pepper, f"{key}:{secret}".encode(), hashlib.sha256).digest()
         now = time.monotonic()
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] > now and hmac.compare_digest(entry[1], digest):
-            return entry[2]
-        row = connect().execute(select(CLIENTS.c.id, CLIENTS.c.name, CLIENTS.c.key, CLIENTS.c.scopes, CLIENTS.c.secret_hash)
-                           .where(CLIENTS.c.key == key, CLIENTS.c.is_active.is_(True))).first()
-        client = None
-        if row is not None and check_password_hash(row.secret_hash, secret):
-            client = Client(row.id, row.name, row.key, frozenset(row.scopes.split()))
-        if len(self._entries) > 10_000:
-            self._entries.clear()
-        self._entries[key] = (now + self.ttl, digest, client)
+        known = self._verified.get(digest)
+        if known is not None:
+            if known.until > now:
+                return known.client
+            row = connect().execute(_ROW.where(CLIENTS.c.key == key)).first()
+            if row is not None and row.is_active and hmac.compare_digest(row.secret_hash, known.secret_hash):
+                return self._keep(digest, row, now)
+            self._verified.pop(digest, None)
+        if before_check is not None:
+            before_check()
+        row = connect().execute(_ROW.where(CLIENTS.c.key == key)).first()
+        if row is None:
+            return Refused(None, "unknown key")
+        if not row.is_active:
+            return Refused(row.id, "revoked")
+        if not check_password_hash(row.secret_hash, secret):
+            return Refused(row.id, "wrong secret")
+        return self._keep(digest, row, now)
+
+    def _keep(self, digest: bytes, row, now: float) -> Client:  # noqa: ANN001
+        client = Client(row.id, row.name, row.key, frozenset(row.scopes.split()))
+        if len(self._verified) >= 10_000:  # only verified credentials are kept, so this takes many clients
+            self._verified.clear()
+        self._verified[digest] = _Verified(now + self.ttl, client, row.secret_hash)
         return client
+
+
+def record_refusal(session: Session, key: str, refused: Refused, address: str | None) -> None:
+    """Audit refused LRS credentials (the key as sent, cut short: it may be anything)."""
+    target = f"xapi_client:{refused.client_id if refused.client_id is not None else 'unknown'}"
+    audit.record(session, None, "xapi.client.refused", target, key=key[:80], reason=refused.reason, address=address)

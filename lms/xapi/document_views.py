@@ -9,8 +9,10 @@ from sqlalchemy.exc import DBAPIError
 
 from lms.xapi import documents, http, keys, params, rawsql, wsgi
 from lms.xapi.documents import Scope
-from lms.xapi.http import XapiError, XapiRequest, respond
+from lms.xapi.answers import respond
+from lms.xapi.http import XapiError, XapiRequest
 from lms.xapi.validation import Invalid
+from lms.xapi.values import has_control
 
 bp = Blueprint("xapi_documents", __name__, url_prefix="/xapi")
 http.install(bp)
@@ -61,8 +63,10 @@ def _handle(xreq: XapiRequest, scope: Scope, id_name: str, scope_name: str, dele
         found = documents.get(conn, scope, document_id)
         if found is None:
             raise XapiError(404, f"no document with {id_name} {document_id}")
+        # A download, never a page: a client may store any content type (text/html with script included).
         return respond(found.content, content_type=found.content_type,
-                       headers={"ETag": f'"{found.etag}"', "Last-Modified": format_datetime(found.updated_at, usegmt=True)})
+                       headers={"ETag": f'"{found.etag}"', "Last-Modified": format_datetime(found.updated_at, usegmt=True),
+                                "Content-Disposition": "attachment"})
     if method not in ("PUT", "POST", "DELETE"):
         raise XapiError(405, f"{method} is not allowed on documents")
     if document_id is None and not (method == "DELETE" and delete_all):
@@ -86,6 +90,8 @@ def _handle(xreq: XapiRequest, scope: Scope, id_name: str, scope_name: str, dele
 
 def _write(xreq: XapiRequest, conn, scope: Scope, document_id: str, preconditions: dict) -> None:  # noqa: ANN001
     content_type = xreq.headers.get("Content-Type") or "application/octet-stream"
+    if has_control(content_type):  # it is stored, and given back as a header
+        raise Invalid("Content-Type", "cannot hold a control character")
     # Profiles refuse a PUT without a concurrency header; state (2.0 only) refuses a blind overwrite.
     profile = scope.kind != documents.STATE
     for attempt in (1, 2):

@@ -10,6 +10,8 @@ from hashlib import sha1, sha256
 from sqlalchemy import Connection, delete, insert, select, update
 
 from lms.db import utcnow
+from lms.xapi import strict_json
+from lms.xapi.checks import Invalid
 from lms.xapi.models import XapiDocument
 
 DOCUMENTS = XapiDocument.__table__
@@ -96,7 +98,12 @@ def put(conn: Connection, scope: Scope, document_id: str, content: bytes, conten
         if_match: str | None, if_none_match: str | None, overwrite_needs_etag: bool,
         create_needs_header: bool) -> None:
     """Replace a document. Profiles need a concurrency header always (400 for none on a new one,
-    409 on an existing one); state needs If-Match only to overwrite, and only in xAPI 2.0."""
+    409 on an existing one); state needs If-Match only to overwrite, and only in xAPI 2.0.
+
+    A document declared application/json must be JSON as the LRS accepts it (``strict_json``): a POST
+    may merge it later, and readers parse it."""
+    if is_json(content_type):
+        strict_json.loads(content, "body")
     current = _lock(conn, scope, document_id)
     check_preconditions(current, if_match, if_none_match)
     if if_match is None and if_none_match is None:
@@ -112,10 +119,7 @@ def post(conn: Connection, scope: Scope, document_id: str, content: bytes, conte
     """Store, or merge a JSON object into the stored JSON object (top-level keys replaced)."""
     incoming = None
     if is_json(content_type):
-        try:
-            incoming = json.loads(content)
-        except (ValueError, UnicodeDecodeError):
-            incoming = None
+        incoming = strict_json.loads(content, "body")
         if type(incoming) is not dict:
             raise NotMergeable("a POSTed application/json document must be a JSON object")
     current = _lock(conn, scope, document_id)
@@ -126,8 +130,8 @@ def post(conn: Connection, scope: Scope, document_id: str, content: bytes, conte
     if incoming is None or not is_json(current.content_type):
         raise NotMergeable("only JSON objects can be merged: both documents must be application/json")
     try:
-        stored = json.loads(current.content)
-    except (ValueError, UnicodeDecodeError):
+        stored = strict_json.loads(current.content, "the stored document")
+    except Invalid:  # stored before the LRS refused such JSON
         stored = None
     if type(stored) is not dict:
         raise NotMergeable("the stored document is not a JSON object, so it cannot be merged")

@@ -1,5 +1,6 @@
 """The LRS's HTTP rules shared by every resource: version negotiation, the alternate request
-syntax (1.0.x only), HTTP Basic with LRS clients, JSON errors, and the version header on every answer.
+syntax (1.0.x only, never from another site's page), and HTTP Basic with LRS clients (checked before
+any lock is taken, failures rate-limited and audited). Answers are made in ``answers``.
 
 Resource views read the request only through ``XapiRequest`` (``g.xapi``), so the alternate
 syntax (a POST carrying method, headers and content as form fields) needs no special case there.
@@ -9,17 +10,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import Headers, MultiDict
 
+from lms import db
 from lms.auth.security import csrf
-from lms.xapi import store, wsgi
-from lms.xapi.clients import Client, ClientCache
-from lms.xapi.validation import Invalid
+from lms.auth.throttle import spend
+from lms.xapi import clients, wsgi
+from lms.xapi.clients import Client, ClientCache, Refused
+from lms.xapi.values import has_control
 
 VERSION_HEADER = "X-Experience-API-Version"
 SUPPORTED = ("1.0.3", "2.0.0")
@@ -73,8 +76,26 @@ def negotiate(value: str | None) -> str | None:
     return None
 
 
+def _from_another_site(here) -> bool:  # noqa: ANN001
+    """Whether a browser says another site's page sent this request (a non-browser client sends neither header).
+
+    Same-site is another origin too: a page on a sibling host under the same domain.
+    """
+    if here.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return True
+    origin = here.headers.get("Origin")
+    return origin is not None and origin != here.host_url.rstrip("/")
+
+
 def _alternate(version_header: str | None) -> tuple[str, MultiDict, Headers, bytes]:
-    """Unpack the alternate request syntax: POST ?method=X with headers and content as form fields."""
+    """Unpack the alternate request syntax: POST ?method=X with headers and content as form fields.
+
+    A form on any site can send those fields, credentials included, and the browser shows the answer
+    in this origin: so a request a browser marks as coming from another site's page is refused.
+    """
+    if _from_another_site(request):
+        raise XapiError(403, "the alternate request syntax is refused from another site's page: send the "
+                        "request with an Authorization header from your own client", "method")
     if request.method != "POST":
         raise XapiError(400, "the alternate request syntax must be sent as a POST", "method")
     if set(request.args) != {"method"}:
@@ -86,14 +107,18 @@ def _alternate(version_header: str | None) -> tuple[str, MultiDict, Headers, byt
         raise XapiError(400, "the alternate request syntax needs an application/x-www-form-urlencoded body",
                         "Content-Type")
     try:
-        form = parse_qs(request.get_data().decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        form = parse_qs(request.get_data().decode("utf-8"), keep_blank_values=True, strict_parsing=False,
+                        errors="strict")
     except UnicodeDecodeError:
-        raise XapiError(400, "the form is not UTF-8", "content") from None
+        raise XapiError(400, "the form is not UTF-8 (nor are all its percent-encoded values)", "content") from None
     headers = Headers()
     args = MultiDict()
     body = b""
     for name, values in form.items():
         if name.lower() in _FORM_HEADERS:
+            if has_control(values[-1]):
+                raise XapiError(400, f"the form field {name} stands for a header, and a header cannot hold a line "
+                                "break or other control character", name)
             headers[name] = values[-1]
         elif name == "content":
             body = values[-1].encode("utf-8")
@@ -121,13 +146,26 @@ def _authenticate(headers: Headers) -> Client:
         key, colon, secret = base64.b64decode(credentials.strip(), validate=True).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raise XapiError(401, "the Authorization header is not valid HTTP Basic", "Authorization") from None
-    if not colon:
+    if not colon or "\0" in key:
         raise XapiError(401, "the Authorization header is not valid HTTP Basic", "Authorization")
     cache: ClientCache = current_app.extensions["lms.xapi.clients"]
-    client = cache.authenticate(wsgi.connection, key, secret)
-    if client is None:
+    # Read through the context's reading connection, not this request's (a writer's takes SQLite's write lock):
+    # the slow hash of a wrong secret must hold no lock that writers wait for.
+    client = cache.authenticate(db.reader, key, secret, before_check=lambda: _count_check(key))
+    if type(client) is Refused:
+        try:
+            with wsgi.apart() as session:  # this request is rolled back; its audit row must stay
+                clients.record_refusal(session, key, client, request.remote_addr)
+        except SQLAlchemyError:  # the refusal stands; an audit row that could not be written is logged instead
+            current_app.logger.exception("could not audit refused LRS credentials for key %r", key[:80])
         raise XapiError(401, "unknown or revoked LRS client credentials", "Authorization")
     return client
+
+
+def _count_check(key: str) -> None:
+    """Count a full check of credentials (429 past the limits, before any hash): per address, and per key."""
+    spend("XAPI_AUTH_RATE_LIMIT")
+    spend("XAPI_AUTH_KEY_RATE_LIMIT", who=key[:200], named="with this client key")
 
 
 # The version each client key last negotiated in this process: an answer to a request without a
@@ -162,6 +200,9 @@ def begin(*, needs_auth: bool = True, needs_version: bool = True) -> XapiRequest
         given = headers.get(VERSION_HEADER)
         raise XapiError(400, f"{VERSION_HEADER} header is required and must be one of {', '.join(SUPPORTED)}"
                         + (f" (got {given!r})" if given else ""), VERSION_HEADER)
+    for name, value in args.items(multi=True):  # no column of PostgreSQL's text can hold one
+        if "\0" in name or "\0" in value:
+            raise XapiError(400, f"the parameter {name!r} holds a NUL character", name.replace("\0", ""))
     xreq = XapiRequest(method, args, headers, body, chosen or SUPPORTED[0])
     if needs_auth:
         xreq.client = _authenticate(headers)
@@ -175,27 +216,6 @@ def current() -> XapiRequest:
     return g.xapi
 
 
-def respond(body: bytes | str | dict | list | None, status: int = 200, content_type: str = "application/json",
-            headers: dict | None = None) -> Response:
-    if isinstance(body, (dict, list)):
-        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    response = Response(body if body is not None else b"", status=status, content_type=content_type)
-    if body is None:
-        response.headers.remove("Content-Type")
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
-
-
-def json_error(status: int, message: str, field: str | None = None, rule: str | None = None) -> Response:
-    body = {"error": message, "status": status}
-    if field:
-        body["field"] = field
-    if rule:
-        body["rule"] = rule
-    return respond(body, status)
-
-
 def install(bp: Blueprint) -> None:
     """An LRS blueprint takes no forms or cookies: exempt it from CSRF."""
     csrf.exempt(bp)
@@ -203,27 +223,6 @@ def install(bp: Blueprint) -> None:
     @bp.record_once
     def _setup(state) -> None:  # noqa: ANN001
         init_app(state.app)
-
-
-def configure(lrs) -> None:  # noqa: ANN001
-    """JSON errors naming the field and rule, and the version header on every answer."""
-
-    @lrs.errorhandler(XapiError)
-    def _xapi_error(error: XapiError):
-        return json_error(error.status, error.message, error.field, error.rule)
-
-    @lrs.errorhandler(Invalid)
-    def _invalid(error: Invalid):
-        return json_error(400, f"{error.field} {error.rule}", error.field, error.rule)
-
-    @lrs.errorhandler(store.Conflict)
-    def _conflict(error: store.Conflict):
-        return json_error(409, str(error), "id", "a statement id cannot be reused for different content")
-
-    @lrs.after_request
-    def _version(response: Response) -> Response:
-        response.headers[VERSION_HEADER] = g.get("xapi_version", SUPPORTED[-1])
-        return response
 
 
 def init_app(app) -> None:  # noqa: ANN001

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from lms.xapi import multipart, signature
+from lms.xapi import multipart, signature, strict_json
 from lms.xapi.http import XapiError, XapiRequest
 from lms.xapi.validation import SIGNATURE_USAGE, Invalid, validate_statements
 
@@ -34,10 +32,7 @@ def read(xreq: XapiRequest) -> tuple[list[dict], dict[str, tuple[str, bytes]], b
     else:
         raise XapiError(400, "Content-Type must be application/json or multipart/mixed", "Content-Type",
                         "must be application/json or multipart/mixed")
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid("body", "is not valid JSON") from None
+    data = strict_json.loads(raw, "body")
     single = type(data) is dict
     statements = validate_statements(data, v2=xreq.v2)
     content = _attachment_parts(parts)

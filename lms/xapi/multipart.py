@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from lms.xapi.validation import Invalid
+from lms.xapi.values import has_control
 
 _HASHES = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
 
@@ -33,7 +34,7 @@ def parse(body: bytes, boundary: str | None) -> list[tuple[dict[str, str], bytes
         headers = {}
         for line in body[line_end + 2:head_end].split(b"\r\n"):
             name, colon, value = line.decode("latin-1").partition(":")
-            if not colon:
+            if not colon or has_control(line.decode("latin-1")):
                 raise Invalid("body", f"malformed part header {line[:40]!r}")
             headers[name.strip().lower()] = value.strip()
         next_part = body.find(separator, head_end + 4)

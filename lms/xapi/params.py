@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from lms.xapi import keys, values
+from lms.xapi import keys, strict_json, values
 from lms.xapi.http import XapiRequest
 from lms.xapi.validation import Invalid, validate_statement
 
@@ -59,10 +58,9 @@ def agent(xreq: XapiRequest, name: str = "agent", *, optional: bool = False, gro
     raw = xreq.args.get(name) if optional else required(xreq, name)
     if raw is None:
         return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        raise Invalid(name, "must be a JSON Agent object") from None
+    value = strict_json.loads(raw, name)
+    if type(value) is not dict:
+        raise Invalid(name, "must be a JSON Agent object")
     statement = {"actor": value, "verb": {"id": "http://example.org/v"}, "object": {"id": "http://example.org/a"}}
     try:
         validate_statement(statement)

@@ -1,4 +1,4 @@
-"""Reading statements: single ones by id and filtered pages with an opaque ``more`` cursor.
+"""Reading statements: single ones by id and filtered pages, continued by a ``more`` cursor (``cursor``).
 
 Every filter is a filter key (see ``keys``); a query scans the most selective key's index range in
 each era, in seq order, and checks the others by primary-key lookups, so a page costs a few index
@@ -9,8 +9,6 @@ estimate of how many statements a time range holds.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,27 +34,6 @@ class Filters:
     ascending: bool = False
     after: int | None = None  # the seq of the last statement already returned
     after_stored: datetime | None = None  # and when it was stored
-
-    def encode(self) -> str:
-        payload = {"f": self.facts, "s": self.since.isoformat() if self.since else None,
-                   "u": self.until.isoformat() if self.until else None, "l": self.limit,
-                   "a": self.ascending, "c": self.after,
-                   "t": self.after_stored.isoformat() if self.after_stored else None}
-        return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, token: str) -> Filters:
-        """The filters a ``more`` token stands for; ValueError when it is not one of ours."""
-        try:
-            payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-            return cls(facts=[tuple(f) for f in payload["f"]],
-                       since=datetime.fromisoformat(payload["s"]) if payload["s"] else None,
-                       until=datetime.fromisoformat(payload["u"]) if payload["u"] else None,
-                       limit=int(payload["l"]), ascending=bool(payload["a"]),
-                       after=int(payload["c"]) if payload["c"] is not None else None,
-                       after_stored=datetime.fromisoformat(payload["t"]) if payload.get("t") else None)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError("not a more token issued by this LRS") from exc
 
 
 # When several filters are given, the index range scanned is the first of these kinds present.
@@ -97,10 +74,13 @@ def newest_seq(conn: Connection) -> int:
 
 
 def page(conn: Connection, filters: Filters, limit: int, client_id: int | None = None) -> tuple[list, Row | None]:
-    """Rows (seq, stored, body) of one page, and the row to continue after (None when this is the last).
+    """Rows (seq, stored, body) of one page of at most limit (at least 1), and the row to continue after
+    (None when this is the last).
 
     ``client_id`` limits the page to statements that client stored (the statements/read/mine scope).
     """
+    if limit < 1:  # SQLite reads LIMIT -1 as no limit at all
+        raise ValueError(f"a page holds at least one statement, not {limit}")
     newest = newest_seq(conn) if filters.facts else 0
     rows = conn.execute(page_query(filters, limit, client_id, newest)).all()
     if len(rows) > limit:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from lms.xapi import activities, http, params, wsgi
-from lms.xapi.http import SUPPORTED, XapiError, respond
+from lms.xapi.answers import respond
+from lms.xapi.http import SUPPORTED, XapiError
 
 bp = Blueprint("xapi_resources", __name__, url_prefix="/xapi")
 http.install(bp)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-# RFC 3987: a scheme, then no whitespace or characters IRIs exclude.
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*\Z")
+# RFC 3987: a scheme, then no whitespace, control characters or other characters IRIs exclude.
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f<>\"{}|\\^`]*\Z")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _SHA1 = re.compile(r"[0-9a-fA-F]{40}\Z")
 _SHA2 = re.compile(r"[0-9a-fA-F]{56}\Z|[0-9a-fA-F]{64}\Z|[0-9a-fA-F]{96}\Z|[0-9a-fA-F]{128}\Z")
@@ -15,6 +15,8 @@ _TIMESTAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
     r"(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?\Z"
 )
+# Control characters a header value cannot hold (a tab it may).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
     rf"P(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?\Z|P{_NUM}W\Z"
@@ -61,6 +63,11 @@ def is_duration(value: object) -> bool:
     return type(value) is str and _DURATION.match(value) is not None
 
 
+def has_control(text: str) -> bool:
+    """Whether text holds a control character other than tab (a line break, NUL): never in a header value."""
+    return _CONTROL.search(text) is not None
+
+
 def is_number(value: object) -> bool:
     return type(value) in (int, float)
 
@@ -77,19 +84,21 @@ def parse_timestamp(value: object) -> datetime | None:
         return None
     year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
     if sign is not None:
+        if int(off_h) > 23 or int(off_m or 0) > 59:
+            return None
         offset = timedelta(hours=int(off_h), minutes=int(off_m or 0))
         if sign == "-" and not offset:
-            return None
-        if offset >= timedelta(hours=24):
             return None
         zone = timezone(-offset if sign == "-" else offset)
     else:
         zone = UTC
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     try:
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=zone)
-    except ValueError:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=zone)
+        moment.astimezone(UTC)  # year 1 ahead of UTC, or 9999 behind it, falls outside what a datetime holds
+    except (ValueError, OverflowError):
         return None
+    return moment
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -8,8 +8,9 @@ from email.utils import format_datetime
 from flask import Blueprint, current_app, g, request, url_for
 from sqlalchemy.exc import DBAPIError
 
-from lms.xapi import formats, http, keys, multipart, params, query, rawsql, store, values, wsgi
-from lms.xapi.http import XapiError, XapiRequest, respond
+from lms.xapi import cursor, formats, http, keys, multipart, params, query, rawsql, store, values, wsgi
+from lms.xapi.answers import respond
+from lms.xapi.http import XapiError, XapiRequest
 from lms.xapi.intake import read
 from lms.xapi.models import XapiAttachment
 from lms.xapi.validation import Invalid
@@ -140,19 +141,20 @@ def _get(xreq: XapiRequest):
         headers["Last-Modified"] = _http_date(statement["stored"])
         text = body if fmt == "exact" else json.dumps(_format(statement, fmt, xreq), ensure_ascii=False)
         return _answer(conn, text, [statement], with_attachments, headers)
+    config = current_app.config
     if "more" in xreq.args:
         try:
-            filters = query.Filters.decode(xreq.args["more"])
-        except ValueError:
-            raise Invalid("more", "is not a more link issued by this LRS") from None
+            filters = cursor.decode(xreq.args["more"], config["SECRET_KEY"])
+        except ValueError as exc:
+            raise Invalid("more", f"is not a more link this LRS gave: {exc}") from None
     else:
         filters = _filters(xreq)
-    limit = min(filters.limit or current_app.config["XAPI_PAGE_SIZE"], current_app.config["XAPI_PAGE_SIZE"])
-    rows, last = query.page(conn, filters, limit, own)
+    page_size = config["XAPI_PAGE_SIZE"]
+    rows, last = query.page(conn, filters, filters.limit if 0 < filters.limit < page_size else page_size, own)
     more = ""
     if last is not None:
         filters.after, filters.after_stored = last.seq, last.stored
-        more = url_for("xapi.statements", more=filters.encode())
+        more = url_for("xapi.statements", more=cursor.encode(filters, config["SECRET_KEY"]))
     if fmt == "exact" and not with_attachments:
         bodies = [row.body for row in rows]
         statements_list = None
@@ -191,9 +193,11 @@ def _filters(xreq: XapiRequest) -> query.Filters:
     if registration is not None:
         filters.facts.append((keys.REGISTRATION, registration.lower(), False))
     if "limit" in xreq.args:
-        if not xreq.args["limit"].isdigit():
+        limit = xreq.args["limit"]
+        if not (limit.isascii() and limit.isdigit()):  # "²" is a digit to isdigit(), not to int()
             raise Invalid("limit", "must be a whole number (0 for the server's maximum)")
-        filters.limit = int(xreq.args["limit"])
+        # Any limit past the page size means a full page; int() refuses text of thousands of digits.
+        filters.limit = int(limit) if len(limit) <= 18 else 0
     return filters
 
 

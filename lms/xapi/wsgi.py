@@ -4,6 +4,9 @@ with one Core connection per request and the main app's rule for committing: com
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import Connection, event
 from sqlmodel import Session
@@ -48,6 +51,29 @@ def connection() -> Connection:
         context.xapi_conn, context.xapi_kept = conn, kept
         conn.begin()
     return conn
+
+
+@contextmanager
+def apart() -> Iterator[Session]:
+    """An ORM session in a short transaction of its own, committed on leaving whatever becomes of the request's
+    (which a refusal rolls back). An SQLite writer queues with the LRS's writers, so it never makes them poll.
+
+    Never while this request holds the write lock (``connection`` in a write): the writers' turn is not re-entrant.
+    """
+    bind = db.engine()
+    writers = _sqlite_writers() if bind.dialect.name == "sqlite" else None
+    if writers is not None:
+        writers.acquire()
+        bind = writers.engine
+    elif bind.dialect.name == "sqlite":
+        bind = bind.execution_options(sqlite_immediate=True)
+    try:
+        with bind.connect() as conn, conn.begin(), Session(bind=conn) as session:
+            yield session
+            session.flush()
+    finally:
+        if writers is not None:
+            writers.release()
 
 
 def orm_session() -> Session:
@@ -113,7 +139,7 @@ def _close(_exc: BaseException | None) -> None:
 
 def mount(app: Flask, blueprints: list) -> Flask:
     """Build the LRS app beside ``app`` and route /xapi/ to it; returns the LRS app."""
-    from lms.xapi.http import configure, json_error
+    from lms.xapi.answers import configure, json_error
 
     lrs = lean.lean_app(app, "lms.xapi")
     app.extensions["lms.xapi.app"] = lrs
@@ -128,7 +154,11 @@ def mount(app: Flask, blueprints: list) -> Flask:
 
     @lrs.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        return json_error(error.code or 500, error.description or error.name)
+        response = json_error(error.code or 500, error.description or error.name)
+        for name, value in error.get_headers():  # Retry-After of a 429, Allow of a 405
+            if name != "Content-Type":
+                response.headers[name] = value
+        return response
 
     if not app.testing:  # tests want the traceback
 

@@ -8,10 +8,11 @@ import json
 import uuid
 
 import pytest
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from lms import db
-from lms.xapi.models import XapiClient
+from lms.xapi.models import XapiClient, XapiDocument, XapiStatement
 
 SECRET = "lrs-test-secret"
 # Hash once: a fresh scrypt hash per client would dominate the suite's run time.
@@ -96,6 +97,13 @@ def statement(**fields) -> dict:  # noqa: ANN003
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def stored() -> tuple[int, int]:
+    """How many statements and documents the LRS holds (read on a connection of its own, so committed ones)."""
+    with db.engine().connect() as conn:
+        return tuple(conn.execute(select(func.count()).select_from(table)).scalar()
+                     for table in (XapiStatement.__table__, XapiDocument.__table__))
 
 
 class _NotingCursor:
