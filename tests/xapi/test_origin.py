@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 
 from lms.app import create_app
-from tests.conftest import fixture_plugins
+from tests.conftest import PRODUCTION_SETTINGS, fixture_plugins
 from tests.xapi.conftest import basic, statement, stored
 from tests.xapi.test_documents import RESOURCES, send
 
@@ -42,7 +42,7 @@ def test_every_answer_forbids_script_and_framing_and_statement_reads_are_never_c
 
 
 def test_production_answers_carry_hsts(test_config):  # noqa: ANN001
-    app = create_app({**test_config, "ENV": "production"}, plugins=fixture_plugins())
+    app = create_app({**test_config, **PRODUCTION_SETTINGS}, plugins=fixture_plugins())
     try:
         assert app.test_client().get("/xapi/about").headers["Strict-Transport-Security"].startswith("max-age=")
     finally:
