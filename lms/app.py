@@ -6,14 +6,16 @@ import gc
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from flask import Flask
+from flask import Flask, request
 from flask.ctx import RequestContext
 from flask.globals import _cv_request
-from werkzeug.routing import Map
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter, Map
 
 from lms import db, pages
 from lms.config import check_production, load_config
 from lms.learning.advancement import configure_advancement
+from lms.paging import MAX_ID
 from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
 
 CORE_BLUEPRINTS = (
@@ -28,10 +30,24 @@ CORE_BLUEPRINTS = (
     "lms.xapi.record_views",
 )
 
+
+class RecordId(IntegerConverter):
+    """``<id:name>``: a record's id in an address, ASCII digits from 1 to MAX_ID; anything else matches no route (404).
+
+    Werkzeug's ``int`` took any length (a number past what the database holds reached the driver, which
+    raised) and any Unicode digit ("١" read as 1).
+    """
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map: Map) -> None:  # noqa: A002  (Werkzeug's name)
+        super().__init__(map, min=1, max=MAX_ID)
+
+
 URL_LIMIT = 4096  # addresses remembered per process: the content's pages, several times over
 ROUTE_LIMIT = 4096  # matched addresses remembered per process
 # Converters whose values depend on nothing but the address: a match made with them can be reused.
-PLAIN_CONVERTERS = frozenset(Map.default_converters.values())
+PLAIN_CONVERTERS = frozenset({*Map.default_converters.values(), RecordId})
 
 
 class RoutedRequestContext(RequestContext):
@@ -72,6 +88,7 @@ class App(Flask):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.url_map.converters["id"] = RecordId  # every route taking a record's id uses it, the lean apps' too
         self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
         self._urls: dict[tuple, str] = {}
         self._routes: dict[tuple, tuple] = {}
@@ -154,6 +171,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     db.init_app(app)
     pages.init_app(app)
     configure_transactions(app)
+    configure_input_checks(app)
     from lms.auth.security import configure_security
     from lms.web import configure_errors, configure_templates
 
@@ -195,6 +213,26 @@ def configure_transactions(app: Flask) -> None:
         else:
             db.rollback()
         return response
+
+
+NUL_REFUSED = "Web addresses and forms cannot contain the NUL character (%00): remove it and try again."
+
+
+def configure_input_checks(app: Flask) -> None:
+    """Refuse a NUL character anywhere in a page request's address, query or form fields, with a 400.
+
+    PostgreSQL's text cannot hold one, so a NUL in any value that reached a query (a sign-in address, a
+    search) was a 500 there. A request's files are their readers' to check.
+    """
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        environ = request.environ
+        query = environ.get("QUERY_STRING", "")
+        if "\x00" in environ.get("PATH_INFO", "") or "%00" in query or "\x00" in query:
+            raise BadRequest(NUL_REFUSED)
+        if request.method == "POST" and any("\x00" in value for _, values in request.form.lists() for value in values):
+            raise BadRequest(NUL_REFUSED)
 
 
 def register_blueprints(app: Flask) -> None:

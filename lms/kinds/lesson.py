@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 
 from lms.errors import DomainError, NotFound, Problem, display_path
 from lms.kinds.base import ActivityKind, FormData, Run, Screen, one_value
+from lms.paging import whole_number
 
 CONTENT_URL_PREFIX = "/content"  # served by the catalogue blueprint, only from module folders
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
@@ -119,9 +120,9 @@ class LessonKind(ActivityKind):
         if action not in ("next", "previous"):
             raise DomainError("Choose Continue or Previous", field="action")
         # The page the form was shown on, not the saved position: a repeated click moves one page.
-        if not page.isdigit() or not 1 <= int(page) <= count:
+        number = whole_number(page, 1, count)
+        if number is None:
             raise DomainError(f"The page must be a number from 1 to {count}", field="page")
-        number = int(page)
         if action == "next":
             run.emit("experienced", page=number)
         if action == "previous":

@@ -61,6 +61,8 @@ def test_continue_on_the_last_page_completes_the_lesson(session, learner):
 
 @pytest.mark.parametrize(("action", "number", "field"), [
     ("jump", 1, "action"), ("next", 0, "page"), ("next", 4, "page"), ("next", "two", "page"),
+    # Digits to isdigit(): "²" made int() raise (a 500), "١" was read as 1.
+    ("next", "\u00b2", "page"), ("next", "\u0661", "page"), ("next", "1" + "0" * 30, "page"),
 ])
 def test_bad_steps_are_refused_and_change_nothing(session, learner, action, number, field):
     with pytest.raises(DomainError) as caught:
