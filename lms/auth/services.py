@@ -125,12 +125,29 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of this person, wherever its cookie was copied: the one way a session ends.
+
+    A session cookie holds the person's session version when they signed in (``Principal.get_id``); the sign-in
+    loader, which reads the person's row on every request anyway, refuses a cookie whose version is behind.
+    Sign-out, a password change or reset (and deactivation) call this. Incremented in SQL, so two at once both count.
+    """
+    user.session_version = User.session_version + 1
+    session.add(user)
+    session.flush()
+
+
+def sign_out(session: Session, user_id: int) -> None:
+    """The person signs out: this session and every copy of it, and their other sessions, end."""
+    user = session.get(User, user_id)
+    if user is not None:
+        end_sessions(session, user)
+
+
 def set_password(session: Session, user: User, password: str) -> None:
     """Store a new password and end every session signed in with the old one."""
     user.password_hash = hash_password(password)
-    user.session_version += 1
-    session.add(user)
-    session.flush()
+    end_sessions(session, user)
 
 
 def change_password(session: Session, user_id: int, current_password: str, new_password: str) -> User:

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from lms import db
 from lms.auth import services
 from lms.auth.forms import ChangePasswordForm, JoinForm, ResetPasswordForm, SignInForm
-from lms.auth.principal import load_principal
+from lms.auth.principal import current_person, load_principal
 from lms.auth.security import start_session
 from lms.auth.throttle import spend
 from lms.errors import DomainError
@@ -70,9 +70,13 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
+    person = current_person()
+    if person.is_authenticated:
+        # A copy of the cookie (another tab, a stolen one) must not outlive this: end them all.
+        services.sign_out(db.session(), person.id)
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    flash("You have signed out. You are signed out on your other devices too.", "success")
     return redirect(url_for(".start"))
 
 
