@@ -34,8 +34,8 @@ CORE_BLUEPRINTS = (
 class RecordId(IntegerConverter):
     """``<id:name>``: a record's id in an address, ASCII digits from 1 to MAX_ID; anything else matches no route (404).
 
-    Werkzeug's ``int`` took any length (a number past what the database holds reached the driver, which
-    raised) and any Unicode digit ("١" read as 1).
+    Werkzeug's ``int`` took any number (one past what the id columns hold made the database or its driver
+    raise) and any Unicode digit ("١" read as 1).
     """
 
     regex = r"[0-9]+"

@@ -9,9 +9,9 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-# The largest signed 64-bit integer: what PostgreSQL's BIGINT and SQLite's INTEGER hold, so no record's id is
-# larger. A larger number sent as an id reached the driver, which raised (a 500) instead of finding nothing.
-MAX_ID = 2**63 - 1
+# The largest id a record can have: ids are INTEGER columns, which on PostgreSQL hold 32 bits (on SQLite 64).
+# A larger number sent as an id reached the database or its driver, which raised (a 500) instead of finding nothing.
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)

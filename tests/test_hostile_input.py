@@ -37,7 +37,8 @@ from tests.conftest import fixture_plugins
 from tests.learning.conftest import finish_module
 
 HOSTILE = (
-    str(2**63),  # one past the largest id the database holds
+    str(2**31),  # one past the largest id PostgreSQL's INTEGER columns hold
+    str(2**63),  # one past SQLite's
     "-1",
     "1" + "0" * 30,  # a due day of 10^30
     "\u0661",  # ARABIC-INDIC DIGIT ONE: a digit to isdigit() and to int()

@@ -66,7 +66,7 @@ def test_due_date_errors_are_summarised_and_nothing_is_assigned(client, login_as
     assert session.exec(select(Enrolment).where(Enrolment.bundle_id == "electives")).first() is None
 
 
-@pytest.mark.parametrize("chosen", ["\u00b2", str(2**63), "-1", "1" + "0" * 30])
+@pytest.mark.parametrize("chosen", ["\u00b2", str(2**31), str(2**63), "-1", "1" + "0" * 30])
 def test_people_chosen_by_numbers_no_one_has_are_left_out(client, login_as, world, chosen):
     login_as(world.admin_a)
     url = f"/admin/organisations/{world.org_a.id}/assign"
