@@ -230,7 +230,8 @@ def cheap_unknown_accounts(monkeypatch):  # noqa: ANN001
 # The LRS is being hardened on another branch (issue 19, defects 4 to 6 under /xapi/); until that lands its
 # known server error, GET /xapi/statements?limit=² (isdigit() but not int()), keeps this half failing. Strict:
 # once it passes, the mark must go.
-XAPI_KNOWN = pytest.mark.xfail(strict=True, reason="issue 19: /xapi/statements?limit=² raises (the LRS branch fixes it)")
+XAPI_KNOWN = pytest.mark.xfail(strict=True,
+                               reason="issue 19: /xapi/statements?limit=² raises (the LRS branch fixes it)")
 
 
 @pytest.mark.parametrize("part", ["pages", pytest.param("xapi", marks=XAPI_KNOWN)])

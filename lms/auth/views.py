@@ -61,13 +61,13 @@ def sign_in():
         try:
             spend("SIGNIN_RATE_LIMIT")
         except TooManyRequests:
-            _audit_refusal(form.email.data or "", "too many sign-ins from this client address")
+            _audit_refusal(form.email.data or "", "too many sign-ins from this client address", request.remote_addr)
             raise
         if form.validate():
             email = services.normalise_email(form.email.data)
             wait = wait_for(ACCOUNT_LIMIT, "sign-in account", email)
             if wait:
-                _audit_refusal(email, "too many failed sign-ins for this account")
+                _audit_refusal(email, "too many failed sign-ins for this account", email)
                 minutes = math.ceil(wait / 60)
                 form.email.errors = [ACCOUNT_WAIT.format(wait="a minute" if minutes == 1 else f"{minutes} minutes")]
                 page = render_template("auth/sign_in.html", title="Sign in", form=form, next_url=next_url)
@@ -87,9 +87,10 @@ def sign_in():
     return render_template("auth/sign_in.html", title="Sign in", form=form, next_url=next_url), status
 
 
-def _audit_refusal(email: str, reason: str) -> None:
-    """Audit a refused sign-in once a minute per client, account and reason: a flood of refusals is one line."""
-    if first_in_a_while("sign-in refused", reason, request.remote_addr or "unknown", services.normalise_email(email)):
+def _audit_refusal(email: str, reason: str, limited: str | None) -> None:
+    """Audit a refused sign-in once a minute per what was limited (the client address, or the account): a flood
+    of refusals is one line, and each kind is bounded by the other limit as failures are."""
+    if first_in_a_while("sign-in refused", reason, limited or "unknown"):
         _keep_audit(email, "sign_in.refused", reason)
 
 
