@@ -17,6 +17,7 @@ from datetime import date
 from urllib.parse import quote
 
 import pytest
+from sqlmodel import select
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
@@ -32,7 +33,6 @@ from lms.auth.security import load_principal
 from lms.lean import mounted_apps
 from lms.learning import services as learning
 from lms.xapi import clients
-from sqlmodel import select
 from tests.conftest import fixture_plugins
 from tests.learning.conftest import finish_module
 
@@ -46,7 +46,7 @@ HOSTILE = (
     "\u00e9",
     "\u202e",  # RIGHT-TO-LEFT OVERRIDE
     "\x00",
-    "x" * 10_000,
+    "x" * 10_000,  # overlong
 )
 # A real value for each query and form field that has one (in a field tested, the others take these).
 # The LRS's parameters have none: each is sent alone, as the only one, when it is the one tested.
@@ -118,6 +118,13 @@ def _all_rules(app) -> list[Rule]:  # noqa: ANN001
                 seen.add((rule.rule, frozenset(rule.methods)))
                 rules.append(rule)
     return rules
+
+
+def test_the_guard_walks_plugin_routes_and_the_lean_apps_routes(app):  # noqa: ANN001
+    walked = {rule.rule for rule in _all_rules(app)}
+    lean = {rule.rule for lean_app in mounted_apps(app) for rule in lean_app.url_map.iter_rules()}
+    assert {"/xapi/statements", "/api/v1/certificates/<code>"} <= lean <= walked
+    assert {"/certificates/organisations/<id:org_id>", "/api/v1/people/<id:user_id>/eligibility"} <= walked
 
 
 def _path(rule: Rule, values: dict[str, str]) -> str:
