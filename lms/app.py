@@ -6,9 +6,10 @@ import gc
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from flask import Flask, request
+from flask import Flask, Request
 from flask.ctx import RequestContext
 from flask.globals import _cv_request
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 
@@ -42,6 +43,29 @@ class RecordId(IntegerConverter):
 
     def __init__(self, map: Map) -> None:  # noqa: A002  (Werkzeug's name)
         super().__init__(map, min=1, max=MAX_ID)
+
+
+NUL_REFUSED = "Web addresses and forms cannot contain the NUL character (%00): remove it and try again."
+
+
+class CheckedValues(ImmutableMultiDict):
+    """A page request's query or form values, refused with a 400 when one holds a NUL character.
+
+    PostgreSQL's text cannot hold one, so a NUL in a value that reached a query (a sign-in address, a search)
+    was a 500 there. Checked as the values are first read, so a request that reads none pays nothing. Uploaded
+    files are their readers' to check.
+    """
+
+    def __init__(self, mapping: Any = None) -> None:
+        super().__init__(mapping)
+        if any(isinstance(value, str) and "\x00" in value for _, values in self.lists() for value in values):
+            raise BadRequest(NUL_REFUSED)
+
+
+class CheckedRequest(Request):
+    """The main app's request: its query and form values are ``CheckedValues``."""
+
+    parameter_storage_class = CheckedValues
 
 
 URL_LIMIT = 4096  # addresses remembered per process: the content's pages, several times over
@@ -171,7 +195,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     db.init_app(app)
     pages.init_app(app)
     configure_transactions(app)
-    configure_input_checks(app)
+    app.request_class = CheckedRequest
     from lms.auth.security import configure_security
     from lms.web import configure_errors, configure_templates
 
@@ -213,26 +237,6 @@ def configure_transactions(app: Flask) -> None:
         else:
             db.rollback()
         return response
-
-
-NUL_REFUSED = "Web addresses and forms cannot contain the NUL character (%00): remove it and try again."
-
-
-def configure_input_checks(app: Flask) -> None:
-    """Refuse a NUL character anywhere in a page request's address, query or form fields, with a 400.
-
-    PostgreSQL's text cannot hold one, so a NUL in any value that reached a query (a sign-in address, a
-    search) was a 500 there. A request's files are their readers' to check.
-    """
-
-    @app.before_request
-    def _refuse_nul() -> None:
-        environ = request.environ
-        query = environ.get("QUERY_STRING", "")
-        if "\x00" in environ.get("PATH_INFO", "") or "%00" in query or "\x00" in query:
-            raise BadRequest(NUL_REFUSED)
-        if request.method == "POST" and any("\x00" in value for _, values in request.form.lists() for value in values):
-            raise BadRequest(NUL_REFUSED)
 
 
 def register_blueprints(app: Flask) -> None:
