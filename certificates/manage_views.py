@@ -92,7 +92,7 @@ def organisations():
     return render_template("certificates/organisations.html", title="Certificates by organisation", organisations=found)
 
 
-@bp.route("/certificates/organisations/<int:org_id>")
+@bp.route("/certificates/organisations/<id:org_id>")
 @roles_required(*MANAGERS)
 def organisation(org_id: int):
     session, now = db.session(), utcnow()
@@ -107,7 +107,7 @@ def organisation(org_id: int):
     )
 
 
-@bp.route("/certificates/organisations/<int:org_id>/certificates.zip")
+@bp.route("/certificates/organisations/<id:org_id>/certificates.zip")
 @roles_required(*MANAGERS)
 def organisation_zip(org_id: int):
     session = db.session()

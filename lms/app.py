@@ -6,14 +6,17 @@ import gc
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from flask import Flask
+from flask import Flask, Request
 from flask.ctx import RequestContext
 from flask.globals import _cv_request
-from werkzeug.routing import Map
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter, Map
 
 from lms import db, pages
 from lms.config import check_production, load_config
 from lms.learning.advancement import configure_advancement
+from lms.paging import MAX_ID
 from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
 
 CORE_BLUEPRINTS = (
@@ -28,10 +31,47 @@ CORE_BLUEPRINTS = (
     "lms.xapi.record_views",
 )
 
+
+class RecordId(IntegerConverter):
+    """``<id:name>``: a record's id in an address, ASCII digits from 1 to MAX_ID; anything else matches no route (404).
+
+    Werkzeug's ``int`` took any number (one past what the id columns hold made the database or its driver
+    raise) and any Unicode digit ("١" read as 1).
+    """
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map: Map) -> None:  # noqa: A002  (Werkzeug's name)
+        super().__init__(map, min=1, max=MAX_ID)
+
+
+NUL_REFUSED = "Web addresses and forms cannot contain the NUL character (%00): remove it and try again."
+
+
+class CheckedValues(ImmutableMultiDict):
+    """A page request's query or form values, refused with a 400 when one holds a NUL character.
+
+    PostgreSQL's text cannot hold one, so a NUL in a value that reached a query (a sign-in address, a search)
+    was a 500 there. Checked as the values are first read, so a request that reads none pays nothing. Uploaded
+    files are their readers' to check.
+    """
+
+    def __init__(self, mapping: Any = None) -> None:
+        super().__init__(mapping)
+        if any(isinstance(value, str) and "\x00" in value for _, values in self.lists() for value in values):
+            raise BadRequest(NUL_REFUSED)
+
+
+class CheckedRequest(Request):
+    """The main app's request: its query and form values are ``CheckedValues``."""
+
+    parameter_storage_class = CheckedValues
+
+
 URL_LIMIT = 4096  # addresses remembered per process: the content's pages, several times over
 ROUTE_LIMIT = 4096  # matched addresses remembered per process
 # Converters whose values depend on nothing but the address: a match made with them can be reused.
-PLAIN_CONVERTERS = frozenset(Map.default_converters.values())
+PLAIN_CONVERTERS = frozenset({*Map.default_converters.values(), RecordId})
 
 
 class RoutedRequestContext(RequestContext):
@@ -72,6 +112,7 @@ class App(Flask):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.url_map.converters["id"] = RecordId  # every route taking a record's id uses it, the lean apps' too
         self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
         self._urls: dict[tuple, str] = {}
         self._routes: dict[tuple, tuple] = {}
@@ -154,6 +195,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     db.init_app(app)
     pages.init_app(app)
     configure_transactions(app)
+    app.request_class = CheckedRequest
     from lms.auth.security import configure_security
     from lms.web import configure_errors, configure_templates
 

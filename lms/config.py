@@ -52,6 +52,12 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     # Sign-in attempts allowed per client address.
     "SIGNIN_RATE_LIMIT": "10 per minute",
+    # Failed sign-ins allowed per account (one e-mail address, from any client addresses), as limits that grow:
+    # past 5 failures in a minute the account waits out that minute, past 10 in five minutes those five minutes.
+    # Checked before the password, so a right one waits too; a successful sign-in forgets the failures. The
+    # longest window is the cap: guessing spread over many addresses gets 10 tries per 5 minutes per account, and
+    # no lock-out lasts more than 5 minutes (keeping a person out takes guessing on, every attempt audited).
+    "SIGNIN_ACCOUNT_RATE_LIMIT": "5 per minute; 10 per 5 minutes",
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
     # Set it behind a load balancer, or every client shares the proxy's address and its rate limits.
     "TRUSTED_PROXIES": 0,

@@ -40,6 +40,7 @@ class PrefixDispatch:
     def __init__(self, main: Callable[..., Any]):
         self.main = main
         self.mounts: list[tuple[str, Callable[..., Any]]] = []
+        self.apps: list[Flask] = []  # the lean apps behind the mounts
 
     def __call__(self, environ, start_response):  # noqa: ANN001, ANN204
         path = environ.get("PATH_INFO", "")
@@ -74,6 +75,13 @@ def mount(app: Flask, prefix: str, lean: Flask) -> None:
         app.wsgi_app = dispatch
     trust_proxies(lean)
     dispatch.mounts.append((prefix, lean.wsgi_app))
+    dispatch.apps.append(lean)
+
+
+def mounted_apps(app: Flask) -> list[Flask]:
+    """The lean apps mounted in front of app (whatever walks every route of the app walks theirs too)."""
+    dispatch = app.extensions.get(_DISPATCH)
+    return list(dispatch.apps) if dispatch is not None else []
 
 
 def api_headers(app: Flask) -> dict[str, str]:

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from lms.audit.services import record
 from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.passwords import (  # noqa: F401  (part of this module's interface)
+    MAX_EMAIL_LENGTH,
     burn_time,
     check_email,
     check_password_rules,
@@ -36,18 +37,43 @@ MAX_NAME_LENGTH = 200
 # --- sign-in -----------------------------------------------------------------------------------
 
 
-def authenticate(session: Session, email: str, password: str) -> Principal | None:
-    """The person with this e-mail and password, if active; None otherwise (never says which)."""
+@dataclass(frozen=True)
+class SignInAttempt:
+    """What a sign-in attempt came to: the person signed in, or why not (for the audit trail, never the page)."""
+
+    principal: Principal | None
+    reason: str = ""
+
+
+def attempt_sign_in(session: Session, email: str, password: str) -> SignInAttempt:
+    """Check an e-mail address and password; a wrong address costs as long as a wrong password."""
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
     if user is None or not user.password_hash:
         burn_time(password or "")
-        return None
-    if not verify_password(user.password_hash, password or "") or not user.is_active:
-        return None
+        return SignInAttempt(None, "no account has this address" if user is None else "no password chosen yet")
+    if not verify_password(user.password_hash, password or ""):
+        return SignInAttempt(None, "wrong password")
+    if not user.is_active:
+        return SignInAttempt(None, "the account is not active")
     user.last_sign_in_at = utcnow()
     session.add(user)
     session.flush()
-    return load_principal(session, user.id)
+    return SignInAttempt(load_principal(session, user.id))
+
+
+def authenticate(session: Session, email: str, password: str) -> Principal | None:
+    """The person with this e-mail and password, if active; None otherwise (never says which)."""
+    return attempt_sign_in(session, email, password).principal
+
+
+def audit_sign_in(session: Session, action: str, email: str, client_address: str | None, reason: str) -> None:
+    """Record a failed (``sign_in.failed``) or refused (``sign_in.refused``) sign-in: the address attempted, the
+    client's address and why; never the password. An attempt at a person's account is on their organisation's trail."""
+    attempted = normalise_email(email)[:MAX_EMAIL_LENGTH]
+    account = session.exec(select(User.id, User.organisation_id).where(User.email == attempted)).first()
+    record(session, None, action, f"user:{account[0]}" if account else "sign-in",
+           organisation_id=account[1] if account else None, email=attempted, address=client_address or "unknown",
+           reason=reason)
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -125,12 +151,29 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of this person, wherever its cookie was copied: the one way a session ends.
+
+    A session cookie holds the person's session version when they signed in (``Principal.get_id``); the sign-in
+    loader, which reads the person's row on every request anyway, refuses a cookie whose version is behind.
+    Sign-out, a password change or reset (and deactivation) call this. Incremented in SQL, so two at once both count.
+    """
+    user.session_version = User.session_version + 1
+    session.add(user)
+    session.flush()
+
+
+def sign_out(session: Session, user_id: int) -> None:
+    """The person signs out: this session and every copy of it, and their other sessions, end."""
+    user = session.get(User, user_id)
+    if user is not None:
+        end_sessions(session, user)
+
+
 def set_password(session: Session, user: User, password: str) -> None:
     """Store a new password and end every session signed in with the old one."""
     user.password_hash = hash_password(password)
-    user.session_version += 1
-    session.add(user)
-    session.flush()
+    end_sessions(session, user)
 
 
 def change_password(session: Session, user_id: int, current_password: str, new_password: str) -> User:

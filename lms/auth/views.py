@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import TooManyRequests
 
 from lms import db
 from lms.auth import services
 from lms.auth.forms import ChangePasswordForm, JoinForm, ResetPasswordForm, SignInForm
-from lms.auth.principal import load_principal
+from lms.auth.principal import current_person, load_principal
 from lms.auth.security import start_session
-from lms.auth.throttle import spend
+from lms.auth.throttle import count_failure, first_in_a_while, forgive, spend, wait_for
 from lms.errors import DomainError
 from lms.orgs.models import Organisation
 from lms.web import SERVICE_NAME
@@ -21,6 +23,8 @@ from lms.web import SERVICE_NAME
 bp = Blueprint("auth", __name__)
 
 SIGN_IN_FAILED = "The e-mail address or password is not right"
+ACCOUNT_LIMIT = "SIGNIN_ACCOUNT_RATE_LIMIT"
+ACCOUNT_WAIT = "There have been too many failed attempts to sign in to this account. Wait {wait}, then try again."
 
 
 def safe_next(target: str | None) -> str | None:
@@ -54,12 +58,27 @@ def sign_in():
     next_url = safe_next(request.args.get("next"))
     form = SignInForm()
     if request.method == "POST":
-        spend("SIGNIN_RATE_LIMIT")
+        try:
+            spend("SIGNIN_RATE_LIMIT")
+        except TooManyRequests:
+            _audit_refusal(form.email.data or "", "too many sign-ins from this client address", request.remote_addr)
+            raise
         if form.validate():
-            principal = services.authenticate(db.session(), form.email.data, form.password.data)
-            if principal is not None:
-                start_session(principal)
+            email = services.normalise_email(form.email.data)
+            wait = wait_for(ACCOUNT_LIMIT, "sign-in account", email)
+            if wait:
+                _audit_refusal(email, "too many failed sign-ins for this account", email)
+                minutes = math.ceil(wait / 60)
+                form.email.errors = [ACCOUNT_WAIT.format(wait="a minute" if minutes == 1 else f"{minutes} minutes")]
+                page = render_template("auth/sign_in.html", title="Sign in", form=form, next_url=next_url)
+                return page, 429, {"Retry-After": str(wait)}
+            attempt = services.attempt_sign_in(db.session(), email, form.password.data)
+            if attempt.principal is not None:
+                forgive(ACCOUNT_LIMIT, "sign-in account", email)
+                start_session(attempt.principal)
                 return redirect(next_url or home())
+            count_failure(ACCOUNT_LIMIT, "sign-in account", email)
+            _keep_audit(email, "sign_in.failed", attempt.reason)
             form.email.errors = [SIGN_IN_FAILED]
     elif current_user.is_authenticated:
         return redirect(next_url or home())
@@ -68,11 +87,29 @@ def sign_in():
     return render_template("auth/sign_in.html", title="Sign in", form=form, next_url=next_url), status
 
 
+def _audit_refusal(email: str, reason: str, limited: str | None) -> None:
+    """Audit a refused sign-in once a minute per what was limited (the client address, or the account): a flood
+    of refusals is one line, and each kind is bounded by the other limit as failures are."""
+    if first_in_a_while("sign-in refused", reason, limited or "unknown"):
+        _keep_audit(email, "sign_in.refused", reason)
+
+
+def _keep_audit(email: str, action: str, reason: str) -> None:
+    # The answer is an error, which rolls the request back (lms/app.py): commit the audit row now. The attempt
+    # itself changed nothing (authenticate writes only on success).
+    services.audit_sign_in(db.session(), action, email, request.remote_addr, reason)
+    db.commit()
+
+
 @bp.post("/sign-out")
 def sign_out():
+    person = current_person()
+    if person.is_authenticated:
+        # A copy of the cookie (another tab, a stolen one) must not outlive this: end them all.
+        services.sign_out(db.session(), person.id)
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    flash("You have signed out. You are signed out on your other devices too.", "success")
     return redirect(url_for(".start"))
 
 

@@ -1,7 +1,9 @@
 """Lessons: Markdown split into pages at each level-two heading, rendered once and sanitised.
 
 At run time a lesson shows one page at a time with "Previous" and "Continue" buttons; each press
-saves the page reached, so the person resumes there, and "Continue" on the last page completes it.
+saves the page the person is on, so they resume there. Pages are reached in order: the furthest one
+reached is kept (``REACHED``), a press on a page beyond it is refused, and only "Continue" on the last
+page, once reached, completes the lesson, so a lesson is complete only when all its pages were shown.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from markdown_it import MarkdownIt
 
 from lms.errors import DomainError, NotFound, Problem, display_path
 from lms.kinds.base import ActivityKind, FormData, Run, Screen, one_value
+from lms.paging import whole_number
 
+# In the progress row's state: the furthest page (from 1) the person has been moved on to, and so shown.
+REACHED = "reached"
 CONTENT_URL_PREFIX = "/content"  # served by the catalogue blueprint, only from module folders
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 ALLOWED_TAGS = {
@@ -119,9 +124,13 @@ class LessonKind(ActivityKind):
         if action not in ("next", "previous"):
             raise DomainError("Choose Continue or Previous", field="action")
         # The page the form was shown on, not the saved position: a repeated click moves one page.
-        if not page.isdigit() or not 1 <= int(page) <= count:
+        number = whole_number(page, 1, count)
+        if number is None:
             raise DomainError(f"The page must be a number from 1 to {count}", field="page")
-        number = int(page)
+        reached = self.reached(run)
+        if number > reached:
+            raise DomainError(f"Read the lesson's pages in order: you have reached page {reached} of {count}",
+                              field="page")
         if action == "next":
             run.emit("experienced", page=number)
         if action == "previous":
@@ -129,10 +138,16 @@ class LessonKind(ActivityKind):
             return ""
         if number < count:
             run.progress.position = number
+            run.progress.state = {**(run.progress.state or {}), REACHED: max(reached, number + 1)}
             return ""
         run.progress.position = count - 1
         run.complete()
         return None
+
+    @staticmethod
+    def reached(run: Run) -> int:
+        """The furthest page (from 1) the person has been shown. A place saved before this was kept was reached too."""
+        return max((run.progress.state or {}).get(REACHED, 0), run.progress.position + 1)
 
     def fraction(self, run: Run) -> float:
         if self.is_complete(run):

@@ -32,14 +32,14 @@ def mine():
     return _profile(current_user.id)
 
 
-@bp.route("/people/<int:user_id>/profile")
+@bp.route("/people/<id:user_id>/profile")
 @login_required
 def person(user_id: int):
     """A person's eligibility, for organisation admins of their organisation (and platform admins)."""
     return _profile(user_id)
 
 
-@bp.get("/api/v1/people/<int:user_id>/eligibility")
+@bp.get("/api/v1/people/<id:user_id>/eligibility")
 @csrf.exempt  # other systems call it with a token, not a browser session: there is no CSRF to forge
 @token_required
 def api_eligibility(user_id: int):

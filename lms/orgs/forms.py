@@ -14,6 +14,7 @@ from lms.auth.models import Role
 from lms.orgs.models import OrganisationKind
 from lms.auth.passwords import EMAIL_PATTERN
 from lms.orgs.staff_import import IMPORT_ROLES
+from lms.paging import record_id, whole_number
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in IMPORT_ROLES]
 LATEST_YEARS_AHEAD = 5
@@ -34,7 +35,8 @@ class OrganisationForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter the organisation's name"), Length(max=200)])
     kind = RadioField("Kind of organisation", choices=[SelectChoice(k.value, k.label) for k in OrganisationKind],
                       validators=[DataRequired("Choose the kind of organisation")])
-    region_id = SelectField("Integrated care system", coerce=int, validate_choice=False,
+    # Anything that is not a region's id is no choice at all (0), which DataRequired then asks for.
+    region_id = SelectField("Integrated care system", coerce=lambda raw: record_id(raw) or 0, validate_choice=False,
                             validators=[DataRequired("Choose the integrated care system")])
 
 
@@ -73,12 +75,13 @@ def read_date(day: str, month: str, year: str, *, label: str, today: date) -> tu
         return None, f"Enter the {label.lower()}", "all"
     if missing:
         return None, f"{label} must include a {' and '.join(missing)}", missing[0]
-    not_numbers = [name for name, value in parts.items() if not value.isdigit()]
+    # Bounded far above any day, month or year: a day of 10^30 overflowed date() (a 500), not a ValueError.
+    number = {name: whole_number(value, 0, 10**8) for name, value in parts.items()}
+    not_numbers = [name for name, value in number.items() if value is None]
     if not_numbers:
         return None, f"{label} must be a real date", not_numbers[0]
     if len(parts["year"]) != 4:
         return None, "Year must include 4 numbers", "year"
-    number = {name: int(value) for name, value in parts.items()}
     if not 1 <= number["month"] <= 12:
         return None, f"{label} must be a real date", "month"
     try:

@@ -19,7 +19,7 @@ from lms.orgs.staff_import import BANDS, COLUMNS, MAX_PEOPLE, StaffListRejected,
 from lms.orgs.views import FORM_ERROR_STATUS, bp, due_settings, field_error, org_page
 
 
-@bp.route("/organisations/<int:org_id>/people")
+@bp.route("/organisations/<id:org_id>/people")
 @org_page
 def people_list(org):  # noqa: ANN001
     query = request.args.get("q", "")[:200]
@@ -28,7 +28,7 @@ def people_list(org):  # noqa: ANN001
     return render_template("orgs/people.html", title="People", org=org, page=page, query=query)
 
 
-@bp.route("/organisations/<int:org_id>/people/<int:user_id>")
+@bp.route("/organisations/<id:org_id>/people/<id:user_id>")
 @org_page
 def person(org, user_id: int):  # noqa: ANN001
     return _person_page(org, user_id, RoleForm())
@@ -43,7 +43,7 @@ def _person_page(org, user_id: int, form: RoleForm, status: int = 200, reset_url
                            certificates=training.certificate_states(session, completed), reset_url=reset_url), status
 
 
-@bp.post("/organisations/<int:org_id>/people/<int:user_id>/roles/<any(grant, revoke):change>")
+@bp.post("/organisations/<id:org_id>/people/<id:user_id>/roles/<any(grant, revoke):change>")
 @org_page
 def change_role(org, user_id: int, change: str):  # noqa: ANN001
     form = RoleForm()
@@ -61,7 +61,7 @@ def change_role(org, user_id: int, change: str):  # noqa: ANN001
     return _person_page(org, user_id, form, FORM_ERROR_STATUS)
 
 
-@bp.post("/organisations/<int:org_id>/people/<int:user_id>/password-reset")
+@bp.post("/organisations/<id:org_id>/people/<id:user_id>/password-reset")
 @org_page
 def password_reset(org, user_id: int):  # noqa: ANN001
     if not ActionForm().validate_on_submit():
@@ -70,7 +70,7 @@ def password_reset(org, user_id: int):  # noqa: ANN001
     return _person_page(org, user_id, RoleForm(formdata=None), reset_url=reset_url(token))
 
 
-@bp.route("/organisations/<int:org_id>/invite", methods=["GET", "POST"])
+@bp.route("/organisations/<id:org_id>/invite", methods=["GET", "POST"])
 @org_page
 def invite(org):  # noqa: ANN001
     form = InviteForm()
@@ -91,7 +91,7 @@ def invite(org):  # noqa: ANN001
     return render_template("orgs/invite.html", title="Invite a person", org=org, form=form), status
 
 
-@bp.route("/organisations/<int:org_id>/import", methods=["GET", "POST"])
+@bp.route("/organisations/<id:org_id>/import", methods=["GET", "POST"])
 @org_page
 def staff_import(org):  # noqa: ANN001
     form = StaffImportForm()
@@ -113,7 +113,7 @@ def staff_import(org):  # noqa: ANN001
                            columns=COLUMNS, bands=BANDS, limit_kb=limit // 1024, max_people=MAX_PEOPLE), status
 
 
-@bp.post("/organisations/<int:org_id>/import/join-links.csv")
+@bp.post("/organisations/<id:org_id>/import/join-links.csv")
 @org_page
 def join_links_csv(org):  # noqa: ANN001
     if not ActionForm().validate_on_submit():

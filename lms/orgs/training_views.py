@@ -14,7 +14,7 @@ from lms.learning.due import DueStatus
 from lms.learning.eligibility import GateNotMet
 from lms.orgs import training
 from lms.orgs.forms import AssignForm, LocalModuleForm, end_of_day
-from lms.paging import Page, fit_page, page_number
+from lms.paging import Page, fit_page, page_number, record_id
 from lms.orgs.views import FORM_ERROR_STATUS, admin_page, bp, due_settings, field_error, org_page
 from lms.web import format_date
 
@@ -25,10 +25,10 @@ STATUS_FILTERS = (DueStatus.OVERDUE, DueStatus.DUE_SOON, DueStatus.ON_TRACK, Due
 
 def _chosen_ids() -> list[int]:
     source = request.form if request.method == "POST" else request.args
-    return [int(v) for v in source.getlist("user") if v.isdigit()][:training.MAX_ASSIGN]
+    return [found for found in map(record_id, source.getlist("user")) if found is not None][:training.MAX_ASSIGN]
 
 
-@bp.route("/organisations/<int:org_id>/assign", methods=["GET", "POST"])
+@bp.route("/organisations/<id:org_id>/assign", methods=["GET", "POST"])
 @org_page
 def assign(org):  # noqa: ANN001
     session = db.session()
@@ -72,7 +72,7 @@ def _compliance_filters() -> tuple[str, str]:
     return status, bundle
 
 
-@bp.route("/organisations/<int:org_id>/compliance")
+@bp.route("/organisations/<id:org_id>/compliance")
 @org_page
 def compliance(org):  # noqa: ANN001
     status, bundle = _compliance_filters()
@@ -88,7 +88,7 @@ def compliance(org):  # noqa: ANN001
                            args={k: v for k, v in {"status": status, "bundle": bundle}.items() if v})
 
 
-@bp.route("/organisations/<int:org_id>/compliance.csv")
+@bp.route("/organisations/<id:org_id>/compliance.csv")
 @org_page
 def compliance_csv(org):  # noqa: ANN001
     status, bundle = _compliance_filters()
@@ -107,7 +107,7 @@ def _iso(moment) -> str:  # noqa: ANN001
     return moment.date().isoformat() if moment else ""
 
 
-@bp.route("/organisations/<int:org_id>/local-modules")
+@bp.route("/organisations/<id:org_id>/local-modules")
 @org_page
 def local_modules(org):  # noqa: ANN001
     return _local_modules_page(org, LocalModuleForm())
@@ -119,7 +119,7 @@ def _local_modules_page(org, form: LocalModuleForm, status: int = 200):  # noqa:
                            form=form), status
 
 
-@bp.post("/organisations/<int:org_id>/local-modules/<any(add, remove):change>")
+@bp.post("/organisations/<id:org_id>/local-modules/<any(add, remove):change>")
 @org_page
 def change_local_module(org, change: str):  # noqa: ANN001
     form = LocalModuleForm()
@@ -140,7 +140,7 @@ def change_local_module(org, change: str):  # noqa: ANN001
     return redirect(url_for("orgs.local_modules", org_id=org.id))
 
 
-@bp.route("/organisations/<int:org_id>/audit")
+@bp.route("/organisations/<id:org_id>/audit")
 @org_page
 def audit(org):  # noqa: ANN001
     page = training.audit_page(db.session(), current_user, org.id, page_number(request.args.get("page")))

@@ -117,7 +117,7 @@ def new_region():
     return render_template("orgs/region_form.html", title="Add an integrated care system", form=form), status
 
 
-@bp.route("/organisations/<int:org_id>")
+@bp.route("/organisations/<id:org_id>")
 @org_page
 def organisation(org):  # noqa: ANN001
     session = db.session()

@@ -10,11 +10,14 @@ from sqlalchemy import Connection, func, select
 
 from lms.paging import Page, fit_page
 from lms.xapi import keys, query, values
-from lms.xapi.models import XapiStatement, XapiStatementKey
+from lms.xapi.models import XapiClient, XapiStatement, XapiStatementKey
 
 STATEMENTS = XapiStatement.__table__
 KEYS = XapiStatementKey.__table__
+CLIENTS = XapiClient.__table__
 LANGUAGE = "en-GB"
+# Who recorded a statement the platform made itself: its own LRS client (client_id NULL).
+THIS_SERVICE = "This service"
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,9 @@ class Entry:
     summary: str  # "Completed Module Alpha"
     result: str  # "Score 80%, passed", or ""
     statement_id: str
+    # Who recorded it: THIS_SERVICE, or another system (an LRS client) by its name. Another system may say
+    # anything about the person, so it is never shown as the platform's own record.
+    source: str = THIS_SERVICE
 
 
 def person_ifi(config, person_id: int, email: str | None) -> str:  # noqa: ANN001
@@ -49,9 +55,19 @@ def page(conn: Connection, ifi: str, number: int, size: int = 25) -> Page:
     joined, conditions = _matching(conn, ifi)
     total = conn.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
     number = fit_page(number, total, size)
-    rows = conn.execute(select(STATEMENTS.c.body).select_from(joined).where(*conditions)
-                        .order_by(*_NEWEST_FIRST).limit(size).offset((number - 1) * size)).scalars()
-    return Page([describe(json.loads(body)) for body in rows], total, number, size)
+    rows = conn.execute(select(STATEMENTS.c.body, STATEMENTS.c.client_id).select_from(joined).where(*conditions)
+                        .order_by(*_NEWEST_FIRST).limit(size).offset((number - 1) * size)).all()
+    names = _client_names(conn, {client_id for _, client_id in rows if client_id is not None})
+    return Page([describe(json.loads(body), names.get(client_id, THIS_SERVICE)) for body, client_id in rows],
+                total, number, size)
+
+
+def _client_names(conn: Connection, ids: set[int]) -> dict[int, str]:
+    """The systems (LRS clients) that stored statements, by id, as a person reads them."""
+    if not ids:
+        return {}
+    found = dict(conn.execute(select(CLIENTS.c.id, CLIENTS.c.name).where(CLIENTS.c.id.in_(sorted(ids)))).all())
+    return {client_id: f"{found.get(client_id) or 'Unnamed'} (another system)" for client_id in ids}
 
 
 def everything(conn: Connection, ifi: str) -> list[str]:
@@ -76,7 +92,7 @@ def _name(obj: dict) -> str:
     return "an earlier statement"
 
 
-def describe(statement: dict) -> Entry:
+def describe(statement: dict, source: str = THIS_SERVICE) -> Entry:
     verb = _text(statement["verb"].get("display"), statement["verb"]["id"].rsplit("/", 1)[-1])
     obj = statement["object"]
     if obj.get("objectType") in ("Agent", "Group"):  # e.g. an admin assigned a bundle to this person
@@ -87,7 +103,7 @@ def describe(statement: dict) -> Entry:
     else:
         summary = f"{verb[:1].upper()}{verb[1:]} {_name(obj)}"
     return Entry(values.parse_timestamp(statement.get("timestamp") or statement["stored"]), summary,
-                 _result_text(statement.get("result") or {}), statement["id"])
+                 _result_text(statement.get("result") or {}), statement["id"], source)
 
 
 def _result_text(result: dict) -> str:

@@ -11,7 +11,7 @@ from lms.web import CSRF_MESSAGE
 
 # Placeholder values for URL variables by converter; the token check runs before any view code,
 # so the values need only build a URL, not name a real record.
-PLACEHOLDERS = {"IntegerConverter": 1, "UUIDConverter": uuid.UUID(int=1), "FloatConverter": 1.0}
+PLACEHOLDERS = {"IntegerConverter": 1, "RecordId": 1, "UUIDConverter": uuid.UUID(int=1), "FloatConverter": 1.0}
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 

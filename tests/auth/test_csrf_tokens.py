@@ -41,6 +41,7 @@ def test_a_session_s_token_is_signed_once_a_minute_and_accepted(csrf_on, client,
     monkeypatch.setattr(flask_wtf_csrf.URLSafeTimedSerializer, "dumps", counting)
     tokens = {_token(csrf_on, client) for _ in range(3)}
     assert len(tokens) == 1 and signed == [b"wtf-csrf-token"]
+    db.commit()  # end the test's own transaction (on SQLite it holds the write lock): signing out writes
     response = _request(csrf_on, client, "POST", "/sign-out", data={"csrf_token": tokens.pop()})
     assert response.status_code == 302 and response.headers["Location"] == "/start"
 

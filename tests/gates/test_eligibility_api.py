@@ -124,3 +124,10 @@ def test_use_is_recorded_after_the_answer(client, session, make_user, token):
     session.expire_all()
     assert session.get(ApiToken, stored.id).last_used_at is not None
 
+
+
+@pytest.mark.parametrize("user_id", [2**31, 2**63, 10**30])
+def test_an_id_no_person_can_have_is_a_json_404(client, token, user_id):
+    """An id past what the id columns hold made the database or its driver raise: a 500 for any token holder."""
+    response = ask(client, user_id, token())
+    assert response.status_code == 404 and response.mimetype == "application/json" and response.get_json()["error"]

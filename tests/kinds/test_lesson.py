@@ -61,12 +61,52 @@ def test_continue_on_the_last_page_completes_the_lesson(session, learner):
 
 @pytest.mark.parametrize(("action", "number", "field"), [
     ("jump", 1, "action"), ("next", 0, "page"), ("next", 4, "page"), ("next", "two", "page"),
+    # Digits to isdigit(): "²" made int() raise (a 500), "١" was read as 1.
+    ("next", "\u00b2", "page"), ("next", "\u0661", "page"), ("next", "1" + "0" * 30, "page"),
 ])
 def test_bad_steps_are_refused_and_change_nothing(session, learner, action, number, field):
     with pytest.raises(DomainError) as caught:
         step(session, learner, action, number)
     assert caught.value.field == field
     assert session.exec(select(ActivityProgress)).all() == []
+
+
+@pytest.mark.parametrize(("action", "number"), [("next", 3), ("next", 2), ("previous", 3)])
+def test_a_page_not_reached_yet_is_refused_and_nothing_changes(session, learner, action, number):
+    """Posting the last page's number completed the lesson whatever page had been reached."""
+    with pytest.raises(DomainError) as caught:
+        step(session, learner, action, number)
+    assert caught.value.field == "page" and "you have reached page 1 of 3" in caught.value.message
+    assert session.exec(select(ActivityProgress)).all() == []
+
+
+def test_the_lesson_completes_only_once_every_page_was_reached_in_order(session, learner):
+    step(session, learner, "next", 1)
+    with pytest.raises(DomainError):
+        step(session, learner, "next", 3)  # page 3 not reached: skipping page 2 completes nothing
+    row = session.exec(select(ActivityProgress).where(ActivityProgress.activity_id == "reading")).one()
+    assert row.status != ProgressStatus.COMPLETED and page(session, learner).screen.title == "Two"
+    step(session, learner, "next", 2)
+    assert step(session, learner, "next", 3).activity_completed
+
+
+def test_pages_reached_stay_reached_after_going_back(session, learner):
+    step(session, learner, "next", 1)
+    step(session, learner, "next", 2)
+    step(session, learner, "previous", 3)
+    step(session, learner, "previous", 2)
+    assert page(session, learner).screen.title == "One"
+    assert step(session, learner, "next", 3).activity_completed  # e.g. from another tab left on page 3
+
+
+def test_a_place_saved_before_pages_reached_were_kept_counts_as_reached(session, learner):
+    step(session, learner, "next", 1)
+    row = session.exec(select(ActivityProgress).where(ActivityProgress.activity_id == "reading")).one()
+    row.state = {}  # as a row saved before the furthest page was kept: on page 2
+    session.add(row)
+    session.flush()
+    step(session, learner, "next", 2)
+    assert page(session, learner).screen.title == "Three"
 
 
 def test_lessons_have_no_sub_steps(session, learner):

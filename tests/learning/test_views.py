@@ -92,6 +92,18 @@ def test_pages_of_bundles_and_modules_the_person_is_not_on_are_not_found(make_us
     assert client.get("/learning/starter/alpha/nothing").status_code == 404
 
 
+def test_posting_a_lessons_last_page_first_is_refused_and_completes_nothing(session, make_user, login_as):
+    """A script posting each lesson's last page number completed an accredited bundle in seconds."""
+    client = login_as(make_user())
+    client.post("/catalogue/starter/enrol")
+    lesson = "/learning/starter/alpha/lesson"
+    refused = client.post(lesson, data={"action": "next", "page": "2"})
+    assert refused.status_code == 400
+    assert "Read the lesson&#39;s pages in order: you have reached page 1 of 2" in main(refused)
+    assert "First page of alpha" in main(refused)
+    assert "Not started" in main(client.get("/learning/starter/alpha"))
+
+
 def test_a_module_end_to_end_through_http(session, make_user, login_as):
     user = make_user()
     client = login_as(user)

@@ -49,6 +49,11 @@ def test_chosen_people_are_assigned_a_bundle_with_a_due_date(client, login_as, w
     ({"due_day": "1", "due_month": "13", "due_year": "2031"}, "Due date must be a real date", "due_month"),
     ({"due_day": "1", "due_month": "4", "due_year": "31"}, "Year must include 4 numbers", "due_year"),
     ({"due_day": "1", "due_month": "1", "due_year": "2020"}, "Due date must be in the future", "due_day"),
+    # A day past what date() takes overflowed it (a 500); digits to isdigit() but not to int() raised too.
+    ({"due_day": "1" + "0" * 30, "due_month": "4", "due_year": "2031"}, "Due date must be a real date", "due_day"),
+    ({"due_day": "1", "due_month": "\u00b2", "due_year": "2031"}, "Due date must be a real date", "due_month"),
+    ({"due_day": "1", "due_month": "4", "due_year": "\u0662\u0660\u0663\u0661"}, "Due date must be a real date",
+     "due_year"),
 ])
 def test_due_date_errors_are_summarised_and_nothing_is_assigned(client, login_as, world, session, date, message,
                                                                  anchor):
@@ -59,6 +64,16 @@ def test_due_date_errors_are_summarised_and_nothing_is_assigned(client, login_as
     assert response.status_code == 400 and "<title>Error: Assign training" in page
     assert f'<a href="#{anchor}"' in page and message in page
     assert session.exec(select(Enrolment).where(Enrolment.bundle_id == "electives")).first() is None
+
+
+@pytest.mark.parametrize("chosen", ["\u00b2", str(2**31), str(2**63), "-1", "1" + "0" * 30])
+def test_people_chosen_by_numbers_no_one_has_are_left_out(client, login_as, world, chosen):
+    login_as(world.admin_a)
+    url = f"/admin/organisations/{world.org_a.id}/assign"
+    page = client.get(url, query_string={"user": [chosen, world.learner_a.id]})
+    assert page.status_code == 200 and "Lee Learner" in text(page)
+    refused = client.post(url, data={"user": [chosen], "bundle_id": "electives", **_future()})
+    assert refused.status_code == 400 and "Choose at least one person" in text(refused)
 
 
 def test_assignment_needs_people_of_this_organisation_and_a_bundle(client, login_as, world):

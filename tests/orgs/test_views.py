@@ -77,6 +77,33 @@ def test_organisation_form_errors_are_summarised_and_shown_on_fields(client, log
     assert response.status_code == 400 and "An organisation with the code RA1 already exists" in text(response)
 
 
+@pytest.mark.parametrize("region", [str(2**31), str(2**63), "\u00b2", "-1"])
+def test_a_region_no_one_can_have_is_no_choice(client, login_as, world, region):
+    login_as(world.platform)
+    response = client.post("/admin/organisations/new", data={"code": "NEW8", "name": "New Care Home",
+                                                             "kind": "care-provider", "region_id": region})
+    assert response.status_code == 400 and "Choose the integrated care system" in text(response)
+
+
+@pytest.mark.parametrize("big", [2**31, 2**63])
+@pytest.mark.parametrize("address", [
+    "/admin/organisations/{big}", "/admin/organisations/{org}/people/{big}", "/admin/organisations/{big}/audit",
+    "/people/{big}/profile", "/admin/organisations/\u0661", "/admin/organisations/0", "/admin/organisations/-1",
+])
+def test_an_id_no_record_can_have_is_not_found(client, login_as, world, address, big):
+    """Ids past what the id columns hold (32 bits on PostgreSQL, 64 on SQLite) made the database or its driver
+    raise (a 500); other digits matched ("\u0661" as 1)."""
+    login_as(world.platform)
+    response = client.get(address.format(big=big, org=world.org_a.id))
+    assert response.status_code == 404 and "Page not found" in text(response)
+
+
+def test_the_largest_id_a_record_can_have_is_looked_up(client, login_as, world):
+    login_as(world.platform)
+    response = client.get(f"/admin/organisations/{world.org_a.id}/people/{2**31 - 1}")
+    assert response.status_code == 404 and "There is no such person" in text(response)
+
+
 def test_organisation_admins_cannot_manage_organisations(client, login_as, world):
     login_as(world.admin_a)
     for url in ["/admin/organisations", "/admin/organisations/new", "/admin/regions/new", "/admin/audit"]:

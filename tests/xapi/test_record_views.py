@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from lms import db
 from lms.xapi import keys, platform
 from lms.xapi.platform import Outcome, Person, Thing
 from lms.xapi.validation import validate_statements
+from tests.xapi.conftest import Lrs
 
 ALPHA = Thing("alpha", "Alpha")
 STARTER = Thing("starter", "Starter bundle")
@@ -80,3 +82,25 @@ def test_download_is_my_record_as_xapi_json(session, make_user, login_as):  # no
     body = json.loads(response.data)
     assert [s["id"] for s in body["statements"]] == list(reversed(ids))
     validate_statements(body["statements"])
+
+
+def test_what_another_system_recorded_is_labelled_with_its_source(app, session, make_user, login_as, client,
+                                                                  make_lrs_client):  # noqa: ANN001
+    """Any LRS client could record that a learner completed the accredited induction, shown as the platform's own."""
+    me = make_user()
+    platform.enrolled(session, person(me), STARTER, "6fa459ea-ee8a-4ca4-894e-db77e160355e", at=START)
+    db.commit()
+    tool = Lrs(client, make_lrs_client(name="Acme Training Tool"))
+    tool.store({"actor": {"objectType": "Agent", "account": {"homePage": app.config["XAPI_HOMEPAGE"],
+                                                             "name": str(me.id)}},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-GB": "completed"}},
+                "object": {"id": "https://lms.example.org/xapi/activities/bundle/induction",
+                           "definition": {"name": {"en-GB": "Accredited induction"}}},
+                "timestamp": (START + timedelta(days=1)).isoformat()})
+    page = login_as(me).get("/my-learning-record/").get_data(as_text=True)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)
+    completed = next(row for row in rows if "Completed Accredited induction" in row)
+    enrolled = next(row for row in rows if "Enrolled on Starter bundle" in row)
+    assert "Acme Training Tool (another system)" in completed and "This service" not in completed
+    assert "This service" in enrolled
+    assert "Recorded by" in page
