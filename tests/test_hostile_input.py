@@ -241,14 +241,7 @@ def cheap_unknown_accounts(monkeypatch):  # noqa: ANN001
     monkeypatch.setattr(passwords, "_DUMMY_HASH", generate_password_hash("dummy", method="pbkdf2:sha256:1"))
 
 
-# The LRS is being hardened on another branch (issue 19, defects 4 to 6 under /xapi/); until that lands its
-# known server error, GET /xapi/statements?limit=² (isdigit() but not int()), keeps this half failing. Strict:
-# once it passes, the mark must go.
-XAPI_KNOWN = pytest.mark.xfail(strict=True,
-                               reason="issue 19: /xapi/statements?limit=² raises (the LRS branch fixes it)")
-
-
-@pytest.mark.parametrize("part", ["pages", pytest.param("xapi", marks=XAPI_KNOWN)])
+@pytest.mark.parametrize("part", ["pages", "xapi"])
 def test_no_route_answers_hostile_values_with_a_server_error(app, client, session, make_org, make_user,  # noqa: ANN001
                                                               cheap_unknown_accounts, part: str):
     world = _world(session, make_org, make_user)

@@ -24,6 +24,7 @@ from lms.audit import services as audit
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, NotFound
 from lms.xapi.models import XapiClient
+from lms.xapi.vocabulary import PLATFORM_ACCOUNT
 
 CLIENTS = XapiClient.__table__
 # The xAPI scopes (1.0.3 section 6.4.2). "read all / read own / write" are statements/read,
@@ -74,6 +75,8 @@ def create(session: Session, actor_id: int | None, name: str, *, key: str | None
     secret = secret or secrets.token_urlsafe(24)
     if ":" in key:
         raise DomainError("A key cannot contain a colon (HTTP Basic separates key and secret with one)", field="key")
+    if key.lower() == PLATFORM_ACCOUNT:
+        raise DomainError(f"The key {key} is the platform's own account: choose another", field="key")
     if session.exec(select_models(XapiClient).where(XapiClient.key == key)).first() is not None:
         raise Conflict(f"A client with key {key} already exists", field="key")
     client = XapiClient(name=name, key=key, secret_hash=generate_password_hash(secret), scopes=" ".join(scopes),

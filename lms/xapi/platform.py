@@ -68,7 +68,7 @@ def agent(person: Person) -> Agent:
 
 def platform_authority() -> dict:
     return {"objectType": "Agent", "name": "Leadership and management training",
-            "account": {"homePage": _config("XAPI_HOMEPAGE"), "name": "lms"}}
+            "account": {"homePage": _config("XAPI_HOMEPAGE"), "name": vocab.PLATFORM_ACCOUNT}}
 
 
 def _activity(kind: str, thing: Thing, *path: str) -> Activity:
@@ -160,7 +160,7 @@ def assigned(session, person: Person, bundle: Thing, registration: str, *, assig
     """An admin (or the platform, for new joiners) assigned a bundle to a person: the actor assigns,
     the person is the object, the bundle is the parent activity."""
     actor = agent(assigned_by) if assigned_by else Agent(name="Leadership and management training",
-                                                         account=AgentAccount(home_page=_config("XAPI_HOMEPAGE"), name="lms"))
+                                                         account=AgentAccount(home_page=_config("XAPI_HOMEPAGE"), name=vocab.PLATFORM_ACCOUNT))
     learner = agent(person)
     learner.object_type = "Agent"
     extensions = _ext("due", due_at.date().isoformat()) if due_at else None

@@ -8,6 +8,9 @@ from urllib.parse import quote
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 CMI5 = "https://w3id.org/xapi/adl/verbs/"
+# The account name (on XAPI_HOMEPAGE) of the platform itself, the authority of its own statements: no LRS
+# client may take it as its key, or its statements would carry the platform's authority.
+PLATFORM_ACCOUNT = "lms"
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,15 @@ def test_client_creation_rules(session):  # noqa: ANN001
         clients.create(session, None, "Four", key="a:b")
 
 
+@pytest.mark.parametrize("key", ["lms", "LMS"])
+def test_no_client_may_take_the_platforms_own_account_as_its_key(session, key):  # noqa: ANN001
+    from lms.errors import DomainError
+
+    with pytest.raises(DomainError) as caught:
+        clients.create(session, None, "Impostor", key=key)
+    assert caught.value.field == "key"
+
+
 @pytest.mark.parametrize("scopes, write, read, state", [
     ("all", 200, 200, 204),
     ("all/read", 403, 200, 403),
