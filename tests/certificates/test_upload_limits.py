@@ -45,9 +45,12 @@ def with_huge_attachment(mib: int) -> bytes:
 
 
 def signed_by(pdf: bytes, p12: Path) -> bytes:
+    """pdf signed with p12's key; through the project's coroutine runner, as pyHanko's synchronous sign_pdf
+    refuses to run where an event loop already runs (Playwright's, when a browser test ran in this worker)."""
     out = io.BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), signers.PdfSignatureMetadata(field_name="Signature"),
-                     signer=signers.SimpleSigner.load_pkcs12(str(p12)), output=out)
+    signer = signers.PdfSigner(signers.PdfSignatureMetadata(field_name="Signature"),
+                               signers.SimpleSigner.load_pkcs12(str(p12)))
+    signing.run_coroutine(lambda: signer.async_sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out))
     return out.getvalue()
 
 
