@@ -25,6 +25,7 @@ CORE_BLUEPRINTS = (
     "lms.catalog.views",
     "lms.learning.views",
     "lms.learning.eligibility_views",
+    "lms.notices.views",
     "lms.xapi.views",
     "lms.xapi.resource_views",
     "lms.xapi.document_views",

@@ -21,6 +21,7 @@ def import_core_models() -> None:
     from lms.audit import models as _audit  # noqa: F401
     from lms.auth import models as _auth  # noqa: F401
     from lms.learning import models as _learning  # noqa: F401
+    from lms.notices import models as _notices  # noqa: F401
     from lms.orgs import models as _orgs  # noqa: F401
     from lms.xapi import models as _xapi  # noqa: F401
 

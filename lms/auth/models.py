@@ -35,6 +35,8 @@ class User(SQLModel, table=True):
     organisation_id: int | None = Field(default=None, foreign_key="organisations.id", index=True)
     job_title: str | None = Field(default=None, max_length=200)
     band: str | None = Field(default=None, max_length=20, description="Agenda for Change band, if any")
+    # Their line manager, in the same organisation (lms.people.hierarchy keeps it so, and free of cycles).
+    line_manager_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     is_active: bool = True
     # Bumped on password change or reset so every other session signs out.
     session_version: int = 1

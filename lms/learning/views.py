@@ -13,6 +13,7 @@ from lms.pages import personal_page
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError
 from lms.learning import services
+from lms.notices.services import unread_count
 
 bp = Blueprint("learning", __name__)
 
@@ -21,8 +22,10 @@ bp = Blueprint("learning", __name__)
 @login_required
 @personal_page
 def dashboard() -> str:
-    board = services.dashboard(db.reader(), current_person().id, utcnow())
-    return render_template("learning/dashboard.html", title="My learning", board=board)
+    person_id = current_person().id
+    board = services.dashboard(db.reader(), person_id, utcnow())
+    return render_template("learning/dashboard.html", title="My learning", board=board,
+                           unread=unread_count(db.reader(), person_id))
 
 
 @bp.post("/catalogue/<bundle_id>/enrol")

@@ -1,0 +1,1 @@
+"""People across organisations: who manages whom."""
