@@ -81,6 +81,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "orgs.local_modules": ("/admin/organisations/{org}/local-modules", admins_only()),
     "orgs.people_list": ("/admin/organisations/{org}/people", admins_only()),
     "orgs.person": ("/admin/organisations/{org}/people/{joiner}", admins_only()),
+    "notices.index": ("/messages", signed_in()),
     "certificates.mine": ("/certificates", signed_in()),
     "certificates_api.certificate": ("/api/v1/certificates/{code}", expect(OK)),
     # The holder is the demo manager; their organisation's admins and accreditors may download it.
@@ -109,7 +110,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 }
 # Endpoints that only take POST: their GET answers 405 for everyone (their access is tested by their areas).
 POST_ONLY = {"auth.sign_out", "learning.enrol", "orgs.join_links_csv", "orgs.change_local_module",
-             "orgs.password_reset", "orgs.change_role", "certificates.reissue"}
+             "orgs.password_reset", "orgs.change_role", "certificates.reissue", "notices.read_all",
+             "notices.read_one"}
 
 
 @pytest.fixture

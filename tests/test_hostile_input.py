@@ -31,6 +31,7 @@ from lms.auth.models import Role
 from lms.auth.security import load_principal
 from lms.lean import mounted_apps
 from lms.learning import services as learning
+from lms.notices.services import notify
 from lms.xapi import clients
 from tests.conftest import fixture_plugins
 from tests.learning.conftest import finish_module
@@ -91,6 +92,8 @@ def _world(session, make_org, make_user) -> dict:  # noqa: ANN001
         finish_module(session, holder_principal, "certified", module_id)
     token = api_tokens.create(session, "Guard HR system", organisation_code=org.code).secret
     client_row, _ = clients.create(session, None, "Guard LRS client", secret=SECRET)
+    notice = notify(session, people["learner"].id, "guard.notice", subject="Guard", body="A message.",
+                    dedupe_key="guard")
     db.commit()
     code = session.exec(select(Certificate.code)).first()
     assert code is not None
@@ -98,7 +101,8 @@ def _world(session, make_org, make_user) -> dict:  # noqa: ANN001
         "people": people,
         "valid": {"org_id": org.id, "user_id": people["learner"].id, "bundle_id": "certified", "module_id": "alpha",
                   "activity_id": "lesson", "step": "feedback", "code": code, "token": "no-such-token",
-                  "filename": "nhsuk-frontend.min.css", "path": "lesson.md"},
+                  "filename": "nhsuk-frontend.min.css", "path": "lesson.md",
+                  "notice_id": notice.id},
         "fields": {**REAL_FIELDS, "user": str(people["learner"].id), "code": code, "region_id": str(org.region_id)},
         "headers": {
             "api_token": {"Authorization": f"Bearer {token}"},

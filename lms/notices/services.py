@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from lms.db import utcnow
 from lms.errors import NotFound
 from lms.notices.models import Notice
+from lms.plain_query import PlainQuery
 
 PAGE = 50
 
@@ -40,9 +41,14 @@ def messages(session: Session, user_id: int, limit: int = PAGE) -> list[Notice]:
     return list(session.exec(query.limit(limit)).scalars())
 
 
-def unread_count(connection, user_id: int) -> int:  # noqa: ANN001  (a Connection or a Session)
-    query = select(func.count()).select_from(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None))
-    return connection.execute(query).scalar_one()
+# Run on the DBAPI cursor: every dashboard visit shows the count, and reads outside any transaction.
+_UNREAD = PlainQuery(select(func.count()).select_from(Notice.__table__).where(
+    Notice.__table__.c.user_id == bindparam("user_id"), Notice.__table__.c.read_at.is_(None)))
+
+
+def unread_count(connection: Connection, user_id: int) -> int:
+    """How many of a person's notices are unread, on the page's ``db.reader()``."""
+    return _UNREAD.scalars(connection, user_id=user_id)[0]
 
 
 def mark_read(session: Session, user_id: int, notice_id: int | None = None) -> int:

@@ -54,7 +54,7 @@ def test_a_kept_page_costs_one_query_and_no_transaction(session, make_user, logi
 
 
 @pytest.mark.parametrize(("path", "shown", "queries"), [
-    ("/", "0 of 2 modules done", 3),  # who is signed in, their enrolments, their done modules
+    ("/", "0 of 2 modules done", 4),  # who is signed in, their enrolments, done modules, unread messages
     ("/learning/starter/alpha/lesson", "page 1 of", 3),  # who is signed in, the enrolment, the place in the lesson
 ])
 def test_a_rendered_page_that_only_reads_opens_no_transaction(app, session, make_user, login_as, path, shown, queries):

@@ -35,11 +35,11 @@ def test_a_notice_rolls_back_with_the_change_it_tells_of(app, session, make_user
 def test_unread_counts_and_marking_read(session, make_user):  # noqa: ANN001
     someone = make_user()
     first, second = tell(session, someone, "a"), tell(session, someone, "b")
-    assert unread_count(session, someone.id) == 2
+    assert unread_count(session.connection(), someone.id) == 2
     assert mark_read(session, someone.id, first.id) == 1
-    assert unread_count(session, someone.id) == 1
+    assert unread_count(session.connection(), someone.id) == 1
     assert mark_read(session, someone.id) == 1
-    assert unread_count(session, someone.id) == 0
+    assert unread_count(session.connection(), someone.id) == 0
     assert second.read_at is not None
 
 
@@ -54,7 +54,7 @@ def test_the_messages_page_shows_a_persons_own_and_marks_them_read(client, login
     assert browser.post(f"/messages/{theirs.id}/read").status_code == 404  # not theirs: no such message
     assert theirs.read_at is None
     assert browser.post("/messages/read").status_code == 302
-    assert unread_count(db.session(), someone.id) == 0
+    assert unread_count(db.reader(), someone.id) == 0
 
 
 def test_the_dashboard_counts_new_messages_and_stops_once_read(client, login_as, session, make_user):  # noqa: ANN001
