@@ -19,7 +19,7 @@ from lms.errors import DomainError, Forbidden
 from lms.web import NavItem, register_navigation
 from tests.auth.csrf import routes_accepting_missing_csrf
 from tests.conftest import PRODUCTION_SETTINGS, fixture_plugins
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 SERVICE = "Leadership and management training"
 

@@ -24,7 +24,7 @@ from lms.orgs.models import Organisation
 from lms.plugins.loader import PluginSet
 from tests.browser.crawl import Crawl, crawl, page_problems
 from tests.browser.fixtures import VIEWPORTS, LiveServer, close_tab, open_tab
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 ANONYMOUS = "anonymous"

@@ -12,7 +12,7 @@ from lms.api import catalog
 from lms.learning import services
 from lms.plugins.loader import PluginSet
 from tests.browser.conftest import audit
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 
