@@ -110,6 +110,11 @@ class ActivityKind:
       has been called, i.e. the progress row is completed).
     - ``fraction(run)`` is the share done, 0.0 to 1.0, computed from ``run.progress`` alone (no
       queries, so lists of activities stay cheap).
+
+    A kind's screens are templates in its ``template_folder``, loaded as ``kinds/<name>/<file>``; each
+    extends ``learning/activity.html`` and fills its ``step`` block. What happened in a step goes on the
+    learning record through ``run.record`` (any verb), with ``activity_type`` naming its activities' type.
+    Import all of this from ``lms.api``; docs/plugins.md walks through a kind of a plugin's own.
     """
 
     name: ClassVar[str]
