@@ -17,7 +17,8 @@ from lms import db, pages
 from lms.config import check_production, load_config
 from lms.learning.advancement import configure_advancement
 from lms.paging import MAX_ID
-from lms.plugins.loader import PluginSet, activity_kinds, enabled_plugins, load_catalog, make_plugin_manager
+from lms.plugins.discovery import PluginSet, enabled_plugins, make_plugin_manager
+from lms.plugins.loader import activity_kinds, load_catalog
 
 CORE_BLUEPRINTS = (
     "lms.auth.views",

@@ -10,7 +10,8 @@ from flask.cli import FlaskGroup
 
 from lms.config import PRODUCTION, load_config, security_problems
 from lms.errors import ContentError, PluginError
-from lms.plugins.loader import PluginSet, enabled_plugins, load_catalog, make_plugin_manager
+from lms.plugins.discovery import PluginSet, enabled_plugins, make_plugin_manager
+from lms.plugins.loader import load_catalog
 
 
 def _create_app():

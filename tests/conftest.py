@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 from lms.testing import PASSWORD, worker_database  # noqa: F401  (tests import them from here too)
 
 FIXTURES = Path(__file__).parent / "plugin_fixtures"

@@ -15,7 +15,7 @@ from lms.auth.models import Role
 from lms.auth.security import load_principal
 from lms.demo import seed
 from lms.orgs.models import Organisation
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 
 ROLES = ("anonymous", "learner", "facilitator", "assessor", "accreditor", "org_admin", "other_admin", "platform_admin")
 SIGNED_IN = ROLES[1:]

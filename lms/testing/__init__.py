@@ -27,7 +27,7 @@ from lms.app import create_app
 from lms.auth.models import User
 from lms.auth.security import load_principal
 from lms.models import metadata
-from lms.plugins.loader import PluginSet, make_plugin_manager, plugin_name
+from lms.plugins.discovery import PluginSet, make_plugin_manager, plugin_name
 from lms.schema import migration_locations, upgrade
 from lms.testing.factories import PASSWORD, make_org, make_region, make_user  # noqa: F401  (fixtures of the plugin)
 from lms.testing.learning import finish_module, principal_of, submit, take_quiz  # noqa: F401

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lms.plugins import loader
-from lms.plugins.loader import PluginSet
+from lms.plugins import discovery
+from lms.plugins.discovery import PluginSet
 
 EXAMPLES = Path(__file__).parent
 
@@ -22,5 +22,5 @@ def discovered(example: str, monkeypatch: pytest.MonkeyPatch) -> PluginSet:
     project = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
     declared = [EntryPoint(name, value, group)
                 for group, points in project.get("entry-points", {}).items() for name, value in points.items()]
-    monkeypatch.setattr(loader, "entry_points", lambda group: [p for p in declared if p.group == group])
+    monkeypatch.setattr(discovery, "entry_points", lambda group: [p for p in declared if p.group == group])
     return PluginSet.discover()

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from lms import db
 from lms.errors import DomainError
 from lms.learning.models import ProgressStatus
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 from lms.testing import finish_module, submit
 from tests.examples import EXAMPLES, discovered
 

@@ -11,7 +11,7 @@ import pytest
 
 from lms.app import create_app
 from lms.learning import services
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 from lms.testing import finish_module
 from tests.examples import EXAMPLES, discovered
 

@@ -7,7 +7,7 @@ at most 2 attempts, in a bundle "ordered" with the basic fixture's modules.
 import pytest
 
 from lms.learning import services
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 from tests.conftest import FIXTURES
 from tests.learning.conftest import org_admin  # noqa: F401
 

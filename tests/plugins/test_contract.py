@@ -10,7 +10,7 @@ from lms.app import create_app
 from lms.errors import ContentError, PluginError
 from lms.plugins.compat import incompatibility, lms_version
 from lms.plugins.hookspecs import hookimpl
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 from tests.conftest import FIXTURES, fixture_plugins
 
 
