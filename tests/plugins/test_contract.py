@@ -162,3 +162,18 @@ def test_a_bundle_folders_hooks_go_with_its_bundle(tmp_path, content, app_with):
     assert on.extensions["lms.plugins"].hook.lms_template_slot(slot="x", context={}) == ["starter was here"]
     off = app_with(plugins, ENABLED_BUNDLES=["electives"])
     assert off.extensions["lms.plugins"].hook.lms_template_slot(slot="x", context={}) == []
+
+
+def test_content_check_uses_the_enable_lists(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from lms.cli import content_check
+
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
+    # Not mid-career: the default advancement rules name the other three.
+    monkeypatch.setenv("LMS_ENABLED_BUNDLES", "induction,management-core,senior-management")
+    checked = CliRunner().invoke(content_check)
+    assert checked.exit_code == 0 and "Content is valid: 3 bundles" in checked.output
+    monkeypatch.setenv("LMS_ENABLED_BUNDLES", "inducton")
+    refused = CliRunner().invoke(content_check)
+    assert refused.exit_code == 1 and "ENABLED_BUNDLES: inducton: is not installed" in refused.output
