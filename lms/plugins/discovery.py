@@ -69,8 +69,9 @@ class PluginSet:
                 found.bundle_dirs[path.parent.name] = path.parent
                 if (path.parent / "hooks.py").is_file():
                     found.bundle_hooks[path.parent.name] = _module_from_file(path.parent / "hooks.py")
-        for obj in hook_objects:
-            found.plugins[plugin_name(obj)] = obj
+        for number, obj in enumerate(hook_objects, start=1):
+            name = plugin_name(obj)
+            found.plugins[name if name not in found.plugins else f"{name}#{number}"] = obj  # two of one class
         return found
 
     def enabled(self, bundles: list[str], plugins: list[str]) -> PluginSet:

@@ -177,3 +177,8 @@ def test_content_check_uses_the_enable_lists(monkeypatch, tmp_path):
     monkeypatch.setenv("LMS_ENABLED_BUNDLES", "inducton")
     refused = CliRunner().invoke(content_check)
     assert refused.exit_code == 1 and "ENABLED_BUNDLES: inducton: is not installed" in refused.output
+
+
+def test_two_plugins_of_one_class_both_run(app_with):
+    app = app_with(fixture_plugins("basic", hook_objects=[Recorder(), Recorder()]))
+    assert len(app.extensions["lms.plugins"].hook.lms_blueprints.get_hookimpls()) == 2
