@@ -122,7 +122,7 @@ def test_lessons_and_questions_work_by_keyboard_alone(page: Page, joiner):
     tab_to(page, page.get_by_role("button", name="Continue"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[1].title)
-    tab_to(page, page.get_by_role("button", name="Previous"))
+    tab_to(page, page.get_by_role("link", name=re.compile(r"^Previous")))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[0].title)
 
@@ -161,3 +161,33 @@ def test_lessons_and_questions_work_by_keyboard_alone(page: Page, joiner):
     tab_to(page, page.get_by_role("button", name="Submit answer"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Correct")
+
+
+def test_lesson_pages_have_addresses_a_contents_list_and_a_working_back_button(page: Page, joiner):
+    induction = catalog().bundle("induction")
+    module = catalog().module(induction.modules[0])
+    lesson = module.activities[0].content
+    address = f"/learning/induction/{module.id}/{module.activities[0].id}"
+    sign_in(page)
+    page.goto(address)
+    contents = page.get_by_role("navigation", name="Pages in this lesson")
+    expect(contents.get_by_role("link")).to_have_count(0)  # nothing read yet, nothing to jump to
+    for number in range(1, 3):
+        page.get_by_role("button", name="Continue").click()
+        expect(page).to_have_url(re.compile(rf"{address}/page/{number + 1}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[2].title)
+    audit(page)
+    # Pages read are links in the contents; the page shown is marked; pages ahead are named, not linked.
+    expect(contents.get_by_role("link")).to_have_text([lesson.pages[0].title, lesson.pages[1].title])
+    expect(contents.locator("[aria-current=page]")).to_have_text(lesson.pages[2].title)
+    contents.get_by_role("link", name=lesson.pages[0].title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[0].title)
+    page.go_back()  # the browser's Back button returns to the page before
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[2].title)
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[1].title)
+    # A bookmarked page opens as it was; one not read yet is not there to skip to.
+    page.goto(f"{address}/page/2")
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[1].title)
+    if len(lesson.pages) > 3:
+        assert page.request.get(f"{address}/page/{len(lesson.pages)}").status == 404

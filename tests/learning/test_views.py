@@ -116,8 +116,15 @@ def test_a_module_end_to_end_through_http(session, make_user, login_as):
     assert "lms_session" not in g  # a lesson page reads without making an ORM session
     client.get("/learning/starter/alpha/check")
     assert "lms_session" in g  # a quiz page reads its attempt through one
-    assert client.post(lesson, data={"action": "next", "page": "1"}).headers["Location"].endswith(lesson)
+    assert client.get(f"{lesson}/page/2").status_code == 404  # not reached yet: no address to skip ahead to
+    assert client.post(lesson, data={"action": "next", "page": "1"}).headers["Location"].endswith(f"{lesson}/page/2")
     assert "Second page of alpha" in main(client.get(lesson))
+    second = main(client.get(f"{lesson}/page/2"))  # each page has its own address, so Back and bookmarks work
+    assert "Second page of alpha" in second and f'action="{lesson}/page/2"' in second
+    assert f'<a class="nhsuk-contents-list__link" href="{lesson}/page/1">' in second  # back to a page already read
+    assert f'href="{lesson}/page/1" rel="prev"' in second
+    first = main(client.get(f"{lesson}/page/1"))
+    assert "First page of alpha" in first and f'href="{lesson}/page/2">' in first  # and forward again, as far as read
     finished = client.post(lesson, data={"action": "next", "page": "2"})
     assert finished.headers["Location"].endswith("/learning/starter/alpha/check")
     # The knowledge check: intro, start, each question with its feedback, the result.
