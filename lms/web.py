@@ -130,8 +130,14 @@ def _marked(items: list[NavItem]) -> NavItem | None:
     return best
 
 
+def register_footer_link(app: Flask, text: str, endpoint: str) -> None:
+    """Add a footer link to a page that takes no arguments (plugins call this from lms_configure_app)."""
+    app.extensions.setdefault("lms.footer", list(FOOTER_LINKS)).append((text, endpoint))
+
+
 def footer_items() -> list[dict]:
-    return [{"text": text, "href": href} for text, endpoint in FOOTER_LINKS if (href := _link(endpoint))]
+    links = current_app.extensions.get("lms.footer", FOOTER_LINKS)
+    return [{"text": text, "href": href} for text, endpoint in links if (href := _link(endpoint))]
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
