@@ -50,6 +50,7 @@ class NavItem:
 DEFAULT_NAVIGATION = (
     NavItem("My learning", "learning.dashboard"),
     NavItem("Catalogue", "catalog.index"),
+    NavItem("Eligibility", "eligibility.mine"),
     NavItem("Organisation admin", "orgs.home", (Role.ORG_ADMIN,)),
 )
 # The NHS.UK component macros every page may call, as Jinja globals: loaded once, where an import at the
@@ -235,9 +236,9 @@ def wants_json() -> bool:
     return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
 
 
-def error_page(status: int, message: str, title: str | None = None) -> str:
+def error_page(status: int, message: str, title: str | None = None, ways: tuple = ()) -> str:
     return render_template("error.html", status=status, title=title or _TITLES.get(status, "There is a problem"),
-                           message=message)
+                           message=message, ways=ways)
 
 
 def _message(error: HTTPException) -> str:
@@ -258,7 +259,10 @@ def configure_errors(app: Flask) -> None:
         if wants_json():
             body = {"error": error.message, **({"field": error.field} if error.field else {})}
             return jsonify(body), error.status
-        return error_page(error.status, error.message), error.status
+        # A gate's refusal (it carries ways) also links to the training that meets what is missing.
+        ways = getattr(error, "ways", None)
+        title = "You are not yet eligible" if ways is not None else None
+        return error_page(error.status, error.message, title, ways or ()), error.status
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -68,6 +68,7 @@ class Gate:
 
     requirement: str  # in words, e.g. "a valid Core management certificate"
     missing: tuple[str, ...] | None  # None when nobody is signed in
+    ways: tuple[tuple[str, str], ...] = ()  # bundles (id, title) whose certificates meet what is missing
 
 
 def _gates(bundles: list[Bundle], enrolled: dict[str, str]) -> dict[str, Gate]:
@@ -79,10 +80,11 @@ def _gates(bundles: list[Bundle], enrolled: dict[str, str]) -> dict[str, Gate]:
     from lms.learning.gates import check
 
     held = credentials_of(db.session(), current_user.id) if current_user.is_authenticated else None
-    return {
-        b.id: Gate(requirement_text(b), None if held is None else check(b.requires, held, names()).missing)
-        for b in gated
-    }
+    gates = {}
+    for b in gated:
+        result = None if held is None else check(b.requires, held, names())
+        gates[b.id] = Gate(requirement_text(b), result and result.missing, result.ways if result else ())
+    return gates
 
 
 @bp.route("/catalogue")

@@ -56,31 +56,34 @@ class GateNotMet(Forbidden):
     """Refused because the person lacks certificates or standards the bundle requires (403: the request is
     understood and allowed in form, but this person may not start it until their credentials change)."""
 
-    def __init__(self, message: str, missing: dict[int, tuple[str, ...]]):
+    def __init__(self, message: str, missing: dict[int, tuple[str, ...]], ways: tuple[tuple[str, str], ...] = ()):
         super().__init__(message)
         self.missing = missing  # user id -> what each person lacks
+        self.ways = ways  # the bundles (id, title) whose certificates would meet what is missing
 
 
 def require_gate(session: Session, user_id: int, bundle: Bundle) -> None:
     """Raise GateNotMet naming what is missing, unless the person meets the bundle's gate."""
     result = bundle_gate(session, user_id, bundle)
     if not result.met:
-        raise GateNotMet(f"Not yet eligible for {bundle.title}: {'; '.join(result.missing)}", {user_id: result.missing})
+        raise GateNotMet(f"Not yet eligible for {bundle.title}: {'; '.join(result.missing)}", {user_id: result.missing},
+                         result.ways)
 
 
 def require_gates(session: Session, users: Iterable[User], bundle: Bundle) -> None:
     """All or nothing for an assignment: raise GateNotMet naming every person who does not meet the gate."""
     if bundle.requires is None:
         return
-    refused = {}
+    refused, ways = {}, {}
     for user in users:
         result = bundle_gate(session, user.id, bundle)
         if not result.met:
             refused[user.id] = (user.name, result.missing)
+            ways.update(result.ways)
     if refused:
         people = "; ".join(f"{name} ({', '.join(lacks)})" for name, lacks in refused.values())
         raise GateNotMet(f"Not yet eligible for {bundle.title}: {people}",
-                         {user_id: lacks for user_id, (_, lacks) in refused.items()})
+                         {user_id: lacks for user_id, (_, lacks) in refused.items()}, tuple(ways.items()))
 
 
 @dataclass(frozen=True)
