@@ -157,6 +157,25 @@ def test_wrong_answer_feedback_says_why(session, make_user, login_as):
                                         "answer": wrong_answers("alpha", "check", question_id)})
     page = main(client.get(response.headers["Location"]))
     assert "<h1>Not quite</h1>" in page and 'nhsuk-tag--red">Wrong' in page
+    why = {"q1": "The right one is right because it says so.", "q2": "Both A and B say they are right."}
+    assert re.search(rf"<h2>Why</h2>\s*<p>{why[question_id]}</p>", page)
+
+
+def test_the_result_goes_through_each_answer_with_the_right_ones(session, make_user, login_as):
+    client = login_as(make_user())
+    client.post("/catalogue/starter/enrol")
+    check = "/learning/starter/alpha/check"
+    client.post(check, data={"action": "start"})
+    attempt = db.session().exec(select(QuizAttempt)).one()
+    first, second = attempt.question_ids
+    client.post(check, data={"action": "answer", "question": first, "answer": wrong_answers("alpha", "check", first)})
+    client.post(check, data={"action": "answer", "question": second, "answer": correct_answers("alpha", "check", second)})
+    page = main(client.get(check))
+    assert "You answered 1 of 2 questions correctly (50%)" in page and "<h2>Your answers</h2>" in page
+    items = re.findall(r"<li>\s*<div class=\"nhsuk-card\">(.*?)</li>\s*(?=<li>|</ol>)", page, re.S)
+    assert len(items) == 2
+    assert 'nhsuk-tag--red">Wrong' in items[0] and "The right answer" in items[0]
+    assert 'nhsuk-tag--green">Right' in items[1] and "The right answer" not in items[1]
 
 
 def test_a_question_sent_with_no_answer_shows_the_error_and_changes_nothing(session, make_user, login_as):
