@@ -116,6 +116,8 @@ def lms_template_slot(slot: str, context: dict[str, Any]) -> Markup | None:
     user = context.get("user")
     if not has_request_context() or user is None or not getattr(user, "is_authenticated", False):
         return None
+    if slot == "bundle_completed":
+        return completion_panel(context["bundle"], context["enrolment"])
     if slot == "admin_menu" and any(user.has_role(r) for r in (Role.ORG_ADMIN, Role.ACCREDITOR)):
         return Markup('<li><a href="{href}">Certificate records and renewals</a></li>').format(
             href=url_for("certificates.organisations"))
@@ -128,6 +130,17 @@ def lms_template_slot(slot: str, context: dict[str, Any]) -> Markup | None:
     return Markup(
         '<h2>Certificates</h2><p>You hold {count} {noun}. <a href="{href}">View and download your certificates</a></p>'
     ).format(count=count, noun=noun, href=url_for("certificates.mine"))
+
+
+def completion_panel(bundle, enrolment) -> Markup | None:  # noqa: ANN001
+    """The certificate on the page that ends a bundle: issued, its download (or that it is being made), its check."""
+    if bundle.certificate_template is None:
+        return None
+    from flask import render_template
+
+    certificate = services.for_enrolment(db.session(), enrolment.id)
+    return Markup(render_template("certificates/_completed.html", certificate=certificate, bundle=bundle,
+                                  display=codes.display, now=utcnow()))
 
 
 @hookimpl

@@ -58,6 +58,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "learning.bundle": ("/learning/induction", learner_pages()),
     "learning.module": ("/learning/induction/{module}", learner_pages()),
     "learning.activity": ("/learning/induction/{module}/lesson", learner_pages()),
+    # Nobody in the demo has completed the induction: the bundle's own page says where things stand.
+    "learning.completed": ("/learning/induction/completed", expect(REDIRECT)),
     "learning_record.index": ("/my-learning-record/", signed_in()),
     "learning_record.download": ("/my-learning-record/download", signed_in()),
     "eligibility.mine": ("/profile", signed_in()),

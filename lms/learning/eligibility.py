@@ -21,7 +21,8 @@ from lms.db import utcnow
 from lms.errors import DomainError, Forbidden, NotFound
 from lms.learning.advancement import advancement_rules
 from lms.learning.context import catalog
-from lms.learning.gates import Credential, GateResult, Names, Requirement, as_tree, check, describe
+from lms.learning.gates import (Credential, GateResult, HoldCertificate, MeetStandard, Names, Requirement, as_tree,
+                                check, describe, leaves)
 
 BUNDLE_PREFIX = "bundle:"
 
@@ -169,6 +170,16 @@ def overview(session: Session, user_id: int) -> list[Eligibility]:
     """The answer for every target, asking plugins for the person's credentials once."""
     held, now = credentials_of(session, user_id), utcnow()
     return [Eligibility(user_id, t, check(t.requires, held, names()), held, now) for t in targets()]
+
+
+def opened_by(session: Session, user_id: int, bundle: Bundle) -> list[Eligibility]:
+    """What the person is now eligible for that asks for this bundle's certificate or a standard it records."""
+    if bundle.certificate_template is None:
+        return []
+    counts = {HoldCertificate(bundle.id), *(MeetStandard(s) for s in bundle.standards)}
+    return [answer for answer in overview(session, user_id)
+            if answer.eligible and answer.target.id != BUNDLE_PREFIX + bundle.id and answer.target.requires is not None
+            and any(leaf in counts for _, leaf in leaves(answer.target.requires))]
 
 
 def profile_person(session: Session, actor: Principal, user_id: int) -> User:

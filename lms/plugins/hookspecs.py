@@ -79,7 +79,8 @@ def lms_certificate_context(bundle: Any, enrolment: Any, user: Any) -> dict[str,
 def lms_template_slot(slot: str, context: dict[str, Any]) -> Any:
     """Return HTML (a ``markupsafe.Markup``) for a named slot in a core page, or None.
 
-    Slots: ``dashboard_after_bundles``, ``profile_after_details``, ``admin_menu``, ``account_menu``, ``start_page``
+    Slots: ``dashboard_after_bundles``, ``profile_after_details``, ``admin_menu``, ``account_menu``, ``start_page``,
+    ``bundle_completed`` (context: user, bundle, enrolment; the page that ends a bundle, not kept rendered)
     (shown to anyone, signed in or not).
     The dashboard only reads and opens no ORM session: read there with ``db.reader()``.
     """

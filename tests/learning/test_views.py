@@ -224,3 +224,45 @@ class TestWithCsrf:
         client = login_as(make_user())
         assert client.post("/catalogue/starter/enrol").status_code == 400
         assert db.session().exec(select(Enrolment)).all() == []
+
+
+def test_the_check_that_completes_a_bundle_continues_to_its_completion_page(session, make_user, login_as, principal_of):
+    user = make_user()
+    client = login_as(user)
+    client.post("/catalogue/starter/enrol")
+    finish_module(db.session(), principal_of(user), "starter", "beta")
+    db.commit()
+    assert client.get("/learning/starter/completed").headers["Location"] == "/learning/starter"  # not yet
+    lesson = "/learning/starter/alpha/lesson"
+    client.post(lesson, data={"action": "next", "page": "1"})
+    client.post(lesson, data={"action": "next", "page": "2"})
+    check = "/learning/starter/alpha/check"
+    client.post(check, data={"action": "start"})
+    for question_id in db.session().exec(select(QuizAttempt).where(QuizAttempt.module_id == "alpha")).one().question_ids:
+        answered = client.post(check, data={"action": "answer", "question": question_id,
+                                            "answer": correct_answers("alpha", "check", question_id)})
+    # The last answer still gets its feedback and the result; the result continues to the completion page.
+    assert answered.headers["Location"].endswith(f"{check}/feedback/{question_id}")
+    result = main(client.get(check))
+    assert 'href="/learning/starter/completed" role="button" draggable="false">Continue</a>' in result
+    page = main(client.get("/learning/starter/completed"))
+    assert "<h1 class=\"nhsuk-panel__title\">You have completed Starter bundle</h1>" in page
+    assert 'href="/profile">See everything you are eligible for</a>' in page
+    # A check passed before the bundle was completed continues to its module as before.
+    assert 'href="/learning/starter/alpha"' not in result
+
+
+def test_a_lesson_that_completes_a_bundle_leads_straight_to_its_completion_page(session, make_user, login_as,
+                                                                               principal_of):
+    from lms.learning.models import ActivityProgress, ProgressStatus
+
+    user = make_user()
+    client = login_as(user)
+    client.post("/catalogue/starter/enrol")
+    finish_module(db.session(), principal_of(user), "starter", "beta")
+    db.session().add(ActivityProgress(user_id=user.id, module_id="alpha", activity_id="check",
+                                      status=ProgressStatus.COMPLETED, completed_at=utcnow(), state={}))
+    db.commit()
+    lesson = "/learning/starter/alpha/lesson"
+    client.post(lesson, data={"action": "next", "page": "1"})
+    assert client.post(lesson, data={"action": "next", "page": "2"}).headers["Location"] == "/learning/starter/completed"
