@@ -191,3 +191,50 @@ def test_lesson_pages_have_addresses_a_contents_list_and_a_working_back_button(p
     expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[1].title)
     if len(lesson.pages) > 3:
         assert page.request.get(f"{address}/page/{len(lesson.pages)}").status == 404
+
+
+def test_the_catalogue_is_searched_and_filtered_without_script(page: Page, joiner):
+    sign_in(page)
+    page.goto("/catalogue")
+    expect(page.get_by_role("status")).to_have_text(f"{len(catalog().bundles)} bundles in the catalogue")
+    audit(page)
+    page.get_by_label("Management training").check()
+    page.get_by_label("Senior managers").check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"/catalogue\?.*category=management.*audience=senior-managers"))
+    expect(page.get_by_role("status")).to_have_text("1 bundle found")
+    expect(page.locator("main h3")).to_have_text([catalog().bundle("senior-management").title])
+    audit(page)
+    page.get_by_label("Search the catalogue").fill("no such training anywhere")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_role("status")).to_have_text("0 bundles found")
+    expect(page.get_by_role("heading", name="No training matches your search")).to_be_visible()
+    audit(page)
+    page.get_by_role("link", name="Clear filters").click()
+    expect(page.get_by_role("status")).to_have_text(f"{len(catalog().bundles)} bundles in the catalogue")
+
+
+def test_a_knowledge_check_result_goes_through_each_answer(page: Page, joiner):
+    induction = catalog().bundle("induction")
+    module = catalog().module(induction.modules[0])
+    quiz = module.activities[1].content
+    sign_in(page)
+    page.goto(f"/learning/induction/{module.id}/{module.activities[1].id}")
+    page.get_by_role("button", name="Start the knowledge check").click()
+    for number in range(1, quiz.questions_per_attempt + 1):
+        legend = " ".join(page.locator("legend").inner_text().split())
+        [question] = [q for q in quiz.questions if q.prompt in legend]
+        wrong = next(o for o in question.options if not o.correct)
+        page.get_by_label(wrong.text, exact=True).check()
+        page.get_by_role("button", name="Submit answer").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not quite")
+        if question.explanation:
+            expect(page.get_by_role("heading", name="Why")).to_be_visible()
+        if number == 1:
+            audit(page)
+        last = number == quiz.questions_per_attempt
+        page.get_by_role("button", name="See your result" if last else "Next question").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You did not pass this time")
+    expect(page.get_by_role("heading", name="Your answers")).to_be_visible()
+    expect(page.locator(".lms-review > li")).to_have_count(quiz.questions_per_attempt)
+    audit(page)
