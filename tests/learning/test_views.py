@@ -206,13 +206,21 @@ def test_completing_the_bundle_is_announced_and_shown(session, make_user, login_
     client.post(lesson, data={"action": "next", "page": "2"})
     check = "/learning/starter/beta/check"
     client.post(check, data={"action": "start"})
+    assert client.get("/learning/starter/completed").headers["Location"] == "/learning/starter"  # not yet
     for question_id in db.session().exec(select(QuizAttempt).where(QuizAttempt.module_id == "beta")).one().question_ids:
-        client.post(check, data={"action": "answer", "question": question_id,
-                                 "answer": correct_answers("beta", "check", question_id)})
+        answered = client.post(check, data={"action": "answer", "question": question_id,
+                                            "answer": correct_answers("beta", "check", question_id)})
     db.session().expire_all()
     assert db.session().exec(select(Enrolment)).one().status == EnrolmentStatus.COMPLETED
     dashboard = main(client.get("/"))
     assert "You have completed Starter bundle" in dashboard and "<h2>Completed</h2>" in dashboard
+    # The last answer still gets its feedback and the result, whose Continue leads to the completion page.
+    assert answered.headers["Location"].endswith(f"{check}/feedback/{question_id}")
+    result = main(client.get(check))
+    assert 'href="/learning/starter/completed" role="button" draggable="false">Continue</a>' in result
+    page = main(client.get("/learning/starter/completed"))
+    assert '<h1 class="nhsuk-panel__title">You have completed Starter bundle</h1>' in page
+    assert 'href="/profile">See everything you are eligible for</a>' in page
 
 
 class TestWithCsrf:
@@ -226,40 +234,20 @@ class TestWithCsrf:
         assert db.session().exec(select(Enrolment)).all() == []
 
 
-def test_the_check_that_completes_a_bundle_continues_to_its_completion_page(session, make_user, login_as, principal_of):
+def starter_with_beta_done(make_user, login_as, principal_of):
+    """A learner's client, enrolled on the starter bundle with module beta done: alpha completes the bundle."""
     user = make_user()
     client = login_as(user)
     client.post("/catalogue/starter/enrol")
     finish_module(db.session(), principal_of(user), "starter", "beta")
-    db.commit()
-    assert client.get("/learning/starter/completed").headers["Location"] == "/learning/starter"  # not yet
-    lesson = "/learning/starter/alpha/lesson"
-    client.post(lesson, data={"action": "next", "page": "1"})
-    client.post(lesson, data={"action": "next", "page": "2"})
-    check = "/learning/starter/alpha/check"
-    client.post(check, data={"action": "start"})
-    for question_id in db.session().exec(select(QuizAttempt).where(QuizAttempt.module_id == "alpha")).one().question_ids:
-        answered = client.post(check, data={"action": "answer", "question": question_id,
-                                            "answer": correct_answers("alpha", "check", question_id)})
-    # The last answer still gets its feedback and the result; the result continues to the completion page.
-    assert answered.headers["Location"].endswith(f"{check}/feedback/{question_id}")
-    result = main(client.get(check))
-    assert 'href="/learning/starter/completed" role="button" draggable="false">Continue</a>' in result
-    page = main(client.get("/learning/starter/completed"))
-    assert "<h1 class=\"nhsuk-panel__title\">You have completed Starter bundle</h1>" in page
-    assert 'href="/profile">See everything you are eligible for</a>' in page
-    # A check passed before the bundle was completed continues to its module as before.
-    assert 'href="/learning/starter/alpha"' not in result
+    return user, client
 
 
 def test_a_lesson_that_completes_a_bundle_leads_straight_to_its_completion_page(session, make_user, login_as,
                                                                                principal_of):
     from lms.learning.models import ActivityProgress, ProgressStatus
 
-    user = make_user()
-    client = login_as(user)
-    client.post("/catalogue/starter/enrol")
-    finish_module(db.session(), principal_of(user), "starter", "beta")
+    user, client = starter_with_beta_done(make_user, login_as, principal_of)
     db.session().add(ActivityProgress(user_id=user.id, module_id="alpha", activity_id="check",
                                       status=ProgressStatus.COMPLETED, completed_at=utcnow(), state={}))
     db.commit()
