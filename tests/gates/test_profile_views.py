@@ -29,8 +29,8 @@ def test_your_own_profile_shows_each_target_with_a_tag_and_what_is_missing(clien
     found = rows(html)
     assert found["Agenda for Change band 8a"].startswith("Eligible Requires a valid Starter bundle certificate")
     assert found["Service lead"] == ("Not yet eligible What is missing: Standard S-THREE (Standard three): not met "
-                                     "Training whose certificate meets this: Electives bundle Requires a valid Starter bundle certificate and standard S-THREE "
-                                     "(Standard three) met.")
+                                     "Training that counts towards this: Electives bundle "
+                                     "Requires a valid Starter bundle certificate and standard S-THREE (Standard three) met.")
     assert found["Advanced bundle"].startswith(
         "Not yet eligible What is missing: One of: Electives bundle certificate: expired on 3 March 2026; or")
     assert found["Capstone bundle"].startswith("Not yet eligible")
@@ -38,7 +38,7 @@ def test_your_own_profile_shows_each_target_with_a_tag_and_what_is_missing(clien
     assert 'nhsuk-tag--green' in html and 'nhsuk-tag--grey' in html
     # Each gap links to the training whose certificate closes it (capstone records S-THREE but certifies nothing).
     service_lead = html[html.index("Service lead"):html.index("Advanced bundle")]
-    assert re.search(r'Training whose certificate meets this:</p>\s*<ul><li><a href="/catalogue/electives">'
+    assert re.search(r'Training that counts towards this:</p>\s*<ul><li><a href="/catalogue/electives">'
                      r"Electives bundle</a></li></ul>", service_lead)
     capstone = html[html.index("Capstone bundle</a>"):]
     assert re.findall(r'<li><a href="/catalogue/(\w+)">', capstone) == ["advanced", "electives"]
