@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from lms.errors import DomainError, NotFound, Problem, display_path
 from lms.kinds.base import ActivityKind, FormData, Run, Screen, one_value
 from lms.paging import whole_number
+from lms.xapi.vocabulary import ACTIVITY_TYPES
 
 # In the progress row's state: the furthest page (from 1) the person has been moved on to, and so shown.
 REACHED = "reached"
@@ -70,6 +71,8 @@ def page_step(number: int) -> str:
 class LessonKind(ActivityKind):
     name = "lesson"
     label = "Lesson"
+    activity_type = ACTIVITY_TYPES["lesson"]
+    template_folder = Path(__file__).parent / "templates" / "lesson"
 
     def load(self, source: Path | None, module_dir: Path) -> tuple[LessonContent | None, list[Problem]]:
         assert source is not None
@@ -122,7 +125,7 @@ class LessonKind(ActivityKind):
             number = min(max(run.progress.position, 0), len(pages) - 1) + 1
         elif number > reached:
             raise NotFound(f"You have not reached this page yet: you have read up to page {reached} of {len(pages)}")
-        return Screen("learning/kinds/lesson.html", pages[number - 1].title, {
+        return Screen("kinds/lesson/page.html", pages[number - 1].title, {
             "lesson_page": pages[number - 1], "number": number, "count": len(pages), "reached": reached,
             "lesson_title": run.content.title, "contents": [page.title for page in pages],
         })

@@ -101,7 +101,7 @@ def activity(bundle_id: str, module_id: str, activity_id: str, step: str = "") -
         return _render_step(page, error), 400
     completed = list(result.completed_enrolments)
     # The certificate moment: an activity that ends a bundle leads to the bundle's completion page, at once when
-    # the activity is finished, else from its last step (a knowledge check's result: see quiz_result.html).
+    # the activity is finished, else from its last step (a knowledge check's result: see kinds/quiz/result.html).
     finished_here = completed.pop(0) if completed and result.next_step is None else None
     for enrolment in completed:
         flash(f"You have completed {services.catalog().bundle(enrolment.bundle_id).title}", "success")

@@ -17,7 +17,7 @@ from tests.browser.conftest import audit
 from tests.browser.test_auth_pages import sign_in
 from tests.certificates.conftest import complete, instance, signing_files  # noqa: F401  (fixtures)
 from tests.conftest import fixture_plugins
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 
