@@ -31,6 +31,11 @@ def test_start_page_invites_visitors_to_sign_in(client):
     assert 'href="/sign-in"' in page
 
 
+def test_without_the_certificates_plugin_no_page_links_to_verification(client):
+    page = client.get("/start").get_data(as_text=True)
+    assert "/verify" not in page and "Accessibility statement" in page
+
+
 def test_home_sends_visitors_to_the_start_page_and_protected_pages_to_sign_in(client):
     assert client.get("/").headers["Location"] == "/start"
     assert client.get("/account").headers["Location"] == "/sign-in?next=%2Faccount"
