@@ -16,6 +16,7 @@ from lms.app import create_app
 from lms.models import metadata
 from lms.plugins.loader import PluginSet
 from lms.schema import upgrade
+from lms.speedups import DEVICES, devices_on
 
 FIXTURES = Path(__file__).parent / "plugin_fixtures"
 # Set (as .ci/run does) to run the whole suite on PostgreSQL, e.g.
@@ -100,9 +101,17 @@ def _empty(engine) -> None:  # noqa: ANN001
                 conn.execute(table.delete())
 
 
+def speedups_setting(request: pytest.FixtureRequest) -> str:
+    """SPEEDUPS for a test's app: what LMS_SPEEDUPS says, with the devices its speedups_off marker names off too."""
+    marker = request.node.get_closest_marker("speedups_off")
+    off = set(DEVICES) - devices_on(os.environ.get("LMS_SPEEDUPS", "on")) | set(marker.args if marker else ())
+    return ",".join(sorted(off)) or "on"
+
+
 @pytest.fixture
-def test_config(tmp_path, database_url) -> dict:  # noqa: ANN001
+def test_config(request, tmp_path, database_url) -> dict:  # noqa: ANN001
     return {
+        "SPEEDUPS": speedups_setting(request),
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-000",
         "INSTANCE_PATH": str(tmp_path / "instance"),
