@@ -10,11 +10,12 @@ version differs from the one a device that is on was checked on.
 from __future__ import annotations
 
 import logging
+import os
 from functools import lru_cache
 from importlib import import_module, metadata
 from types import ModuleType
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 # Device (module) name -> {distribution: version it was checked on}.
 CHECKED: dict[str, dict[str, str]] = {
@@ -78,6 +79,8 @@ def is_on(app: Flask, device: str) -> bool:
 def device(name: str) -> ModuleType | None:
     """The device module if it is on in the current app, else None (the caller then uses the library as it is).
 
-    Imported only when asked for: a device may import a library that is heavy to load.
+    Outside an app (a worker process of a batch), LMS_SPEEDUPS decides. Imported only when asked for: a device
+    may import a library that is heavy to load.
     """
-    return import_module(f"{__name__}.{name}") if name in current_app.extensions[EXTENSION] else None
+    on = current_app.extensions[EXTENSION] if has_app_context() else devices_on(os.environ.get("LMS_SPEEDUPS", "on"))
+    return import_module(f"{__name__}.{name}") if name in on else None
