@@ -102,9 +102,11 @@ def _empty(engine) -> None:  # noqa: ANN001
 
 
 def speedups_setting(request: pytest.FixtureRequest) -> str:
-    """SPEEDUPS for a test's app: what LMS_SPEEDUPS says, with the devices its speedups_off marker names off too."""
-    marker = request.node.get_closest_marker("speedups_off")
-    off = set(DEVICES) - devices_on(os.environ.get("LMS_SPEEDUPS", "on")) | set(marker.args if marker else ())
+    """SPEEDUPS for a test's app: what LMS_SPEEDUPS says (CI runs some tests with them off), with the devices its
+    speedups_off marker names off, and those its speedups_on marker names (a test of that device) on."""
+    named = {name: set(marker.args) if (marker := request.node.get_closest_marker(name)) else set()
+             for name in ("speedups_off", "speedups_on")}
+    off = (set(DEVICES) - devices_on(os.environ.get("LMS_SPEEDUPS", "on")) | named["speedups_off"]) - named["speedups_on"]
     return ",".join(sorted(off)) or "on"
 
 

@@ -29,6 +29,7 @@ def _token(app, client, path: str = "/account") -> str:  # noqa: ANN001
     return TOKEN.search(_request(app, client, "GET", path).get_data(as_text=True)).group(1)
 
 
+@pytest.mark.speedups_on("flask_wtf")  # the device under test
 def test_a_session_s_token_is_signed_once_a_minute_and_accepted(csrf_on, client, make_user, login_as, monkeypatch):
     login_as(make_user())
     _token(csrf_on, client)  # the first page makes the session's CSRF secret
