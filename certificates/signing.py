@@ -1,4 +1,4 @@
-"""The issuer's signing key: a demo authority made by keygen, or a PKCS#12 file; PAdES signing with the key parsed once."""
+"""The issuer's signing key: a demo authority made by keygen, or a PKCS#12 file; PAdES signing through pyHanko, loaded on first use."""
 
 from __future__ import annotations
 
