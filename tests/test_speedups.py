@@ -150,7 +150,7 @@ def test_start_up_warns_of_a_library_version_a_device_was_not_checked_on(test_co
     speedups._drift.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger="lms.speedups"):
-            create_app(test_config).extensions["lms.engine"].dispose()
+            create_app({**test_config, "SPEEDUPS": "on"}).extensions["lms.engine"].dispose()
         assert any("checked on flask 0.0.1" in record.getMessage() for record in caplog.records)
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="lms.speedups"):
