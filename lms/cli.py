@@ -9,8 +9,9 @@ import click
 from flask.cli import FlaskGroup
 
 from lms.config import PRODUCTION, load_config, security_problems
-from lms.errors import ContentError
-from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
+from lms.errors import ContentError, PluginError
+from lms.plugins.discovery import PluginSet, enabled_plugins, make_plugin_manager
+from lms.plugins.loader import load_catalog
 
 
 def _create_app():
@@ -32,10 +33,10 @@ def content() -> None:
 @content.command("check")
 def content_check() -> None:
     """Validate every manifest and content file without starting the server."""
-    plugins = PluginSet.discover()
     try:
+        plugins = enabled_plugins(PluginSet.discover(), load_config())
         catalog = load_catalog(plugins, make_plugin_manager(plugins))
-    except ContentError as exc:
+    except (ContentError, PluginError) as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
     from lms.learning.advancement import SettingsError, SETTING, parse_rules
