@@ -19,8 +19,8 @@ from werkzeug.routing import BuildError
 
 from lms import db
 from lms.auth.models import Role
-from lms.auth.csrf_tokens import current_token
 from lms.auth.principal import current_person
+from lms.speedups.flask_wtf import current_token
 from lms import chrome
 from lms.errors import DomainError
 from lms.kinds.base import template_loader

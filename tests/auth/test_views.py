@@ -202,19 +202,6 @@ def test_reset_link_sets_a_new_password(client, session, make_org, make_user):
     assert client.get(f"/reset-password/{token}").status_code == 400
 
 
-@pytest.mark.parametrize("headers", [{}, {"User-Agent": "Phone/1.0"}, {"X-Forwarded-For": "203.0.113.9, 10.0.0.1"},
-                                     {"User-Agent": "Desk/2.0", "X-Forwarded-For": "198.51.100.4"}])
-@pytest.mark.parametrize("address", ["127.0.0.1", "192.0.2.7"])
-def test_the_remembered_client_identifier_is_flask_login_s(app, headers, address):
-    from flask_login.utils import _create_identifier
-
-    from lms.auth.security import client_identifier
-
-    for _ in range(2):  # made, then remembered
-        with app.test_request_context(headers=headers, environ_base={"REMOTE_ADDR": address}):
-            assert client_identifier() == _create_identifier()
-
-
 def test_a_session_used_from_another_browser_is_no_longer_fresh(client, learner):
     sign_in(client, "learner@example.org")
     client.get("/account")  # the same browser (the test client's name) and address as signed in from
