@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pluggy
-from flask import current_app
-
 from lms.catalog.registry import Bundle, Catalog, Module
 from lms.plugins.hookspecs import hookimpl
 from lms.errors import Conflict, ContentError, DomainError, Forbidden, NotFound, Problem
+from lms.runtime import catalog, hooks
 
 # The rest of the core that code plugins use (the certificates plugin among them): import it from here.
 from lms import db  # noqa: E402  (session, reader, after_commit, transaction, engine)
@@ -27,17 +25,6 @@ from lms.plain_query import PlainQuery  # noqa: E402  (a hot read run on the DBA
 from lms.public_urls import external_url, public_base_url  # noqa: E402  (addresses for outside a request)
 from lms.web import NavItem, register_navigation  # noqa: E402
 from lms.xapi import platform as statements  # noqa: E402  (the platform's own xAPI statement builders)
-
-
-
-def catalog() -> Catalog:
-    """The loaded content of the running app."""
-    return current_app.extensions["lms.catalog"]
-
-
-def hooks() -> pluggy.HookRelay:
-    """Call hooks: ``hooks().lms_credentials(session=s, user_id=1)``."""
-    return current_app.extensions["lms.plugins"].hook
 
 
 __all__ = [

@@ -17,7 +17,9 @@ from lms import db, pages
 from lms.config import check_production, load_config
 from lms.learning.advancement import configure_advancement
 from lms.paging import MAX_ID
+from lms.auth.security import configure_security
 from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
+from lms.web import PageEnvironment, configure_errors, configure_templates
 
 CORE_BLUEPRINTS = (
     "lms.auth.views",
@@ -186,8 +188,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     if problems:
         raise RuntimeError(f"refusing to start ({settings['ENV']}): " + "; ".join(problems))
     app = App(__name__, instance_path=settings["INSTANCE_PATH"])
-    from lms.web import PageEnvironment
-
     app.jinja_environment = PageEnvironment  # before anything creates app.jinja_env
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -197,9 +197,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     pages.init_app(app)
     configure_transactions(app)
     app.request_class = CheckedRequest
-    from lms.auth.security import configure_security
-    from lms.web import configure_errors, configure_templates
-
     configure_security(app)
     configure_templates(app)
     configure_errors(app)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import lru_cache, wraps
 from typing import Callable
 
-from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_login.utils import _create_identifier, login_url
 from flask_wtf.csrf import CSRFProtect
@@ -17,6 +17,7 @@ from lms import db
 from lms.auth import csrf_tokens, throttle
 from lms.auth.cookies import SlidingCookieSessionInterface
 from lms.auth.principal import AnonymousPrincipal, Principal, load_principal, read_principal  # noqa: F401  (tests import it here)
+from lms.web import wants_json
 
 
 class SafeMethodsFirstCSRF(CSRFProtect):
@@ -81,8 +82,6 @@ login_manager._session_identifier_generator = client_identifier  # Flask-Login's
 @login_manager.unauthorized_handler
 def _unauthorized():
     """JSON paths get 401; the home page sends visitors to the start page; other pages to sign in."""
-    from lms.web import wants_json
-
     if wants_json():
         return jsonify({"error": "Sign in to continue"}), 401
     if request.path == "/" and "auth.start" in current_app.view_functions:
@@ -92,8 +91,6 @@ def _unauthorized():
 
 def start_session(principal: Principal) -> None:
     """Sign in afresh: drop everything the old session held (no fixation), then keep it permanent."""
-    from flask import session
-
     logout_user()
     session.clear()
     login_user(principal)

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from lms.catalog.registry import Activity, Bundle, Catalog, ChoiceGroup, Module, Standard
 from lms.errors import ContentError, Problem, display_path
+from lms.kinds import builtin as builtin_kinds
 from lms.learning.gate_checks import bundle_gate_problems
 from lms.learning.gates import from_spec
 from lms.plugins import hookspecs
@@ -63,11 +64,9 @@ def _package_dir(dotted: str) -> Path:
 
 def make_plugin_manager(plugins: PluginSet) -> pluggy.PluginManager:
     """The hook caller: the core's own kinds first, then every discovered plugin."""
-    from lms import kinds  # the built-in activity kinds are an internal plugin
-
     manager = pluggy.PluginManager("lms")
     manager.add_hookspecs(hookspecs)
-    manager.register(kinds, name="lms.kinds")
+    manager.register(builtin_kinds, name="lms.kinds")  # the built-in activity kinds: an internal plugin
     for obj in plugins.hook_objects:
         if manager.is_registered(obj):
             continue

@@ -8,6 +8,7 @@ from email.utils import format_datetime
 from flask import Blueprint, current_app, g, request, url_for
 from sqlalchemy.exc import DBAPIError
 
+from lms.runtime import hooks
 from lms.xapi import cursor, formats, http, keys, multipart, params, query, rawsql, store, values, wsgi
 from lms.xapi.answers import respond
 from lms.xapi.http import XapiError, XapiRequest
@@ -64,7 +65,7 @@ def writer_for(xreq: XapiRequest) -> store.Writer:
     config = current_app.config
     return store.Writer(authority=xreq.client.authority(config["XAPI_HOMEPAGE"]), client_id=xreq.client.id,
                         forward=bool(config["XAPI_FORWARD_URL"]),
-                        notify=store.notifier(current_app.extensions["lms.plugins"].hook, wsgi.orm_session))
+                        notify=store.notifier(hooks(), wsgi.orm_session))
 
 
 def _store(xreq: XapiRequest, put_id: str | None = None) -> list[str]:
