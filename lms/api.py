@@ -19,6 +19,7 @@ from lms.db import utcnow  # noqa: E402
 from lms.lean import json_api  # noqa: E402  (a machine-facing JSON API served by a lean app)
 from lms.learning.gates import Credential  # noqa: E402
 from lms.learning.models import Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus  # noqa: E402
+from lms.models import json_column  # noqa: E402  (a JSON column on a plugin's own table)
 from lms.orgs.models import Organisation  # noqa: E402
 from lms.pages import touch_people  # noqa: E402  (after a Core UPDATE of rows shown on a person's pages)
 from lms.plain_query import PlainQuery  # noqa: E402  (a hot read run on the DBAPI cursor)
@@ -31,6 +32,6 @@ __all__ = [
     "Bundle", "Catalog", "Conflict", "ContentError", "DomainError", "Forbidden", "Module", "NotFound",
     "Problem", "catalog", "csv_text", "external_url", "hookimpl", "hooks", "json_api", "public_base_url", "spend",
     "Credential", "Enrolment", "EnrolmentStatus", "ModuleProgress", "NavItem", "Organisation", "Principal",
-    "ProgressStatus", "Role", "RoleAssignment", "User", "audit", "csrf", "db", "register_navigation",
+    "ProgressStatus", "Role", "RoleAssignment", "User", "audit", "csrf", "db", "json_column", "register_navigation",
     "roles_required", "statements", "touch_people", "utcnow",
 ]

@@ -15,7 +15,7 @@ from lms.orgs import people, training
 from lms.orgs.forms import ActionForm, InviteForm, RoleForm, StaffImportForm
 from lms.paging import page_number
 from lms.orgs.staff_import import BANDS, COLUMNS, MAX_PEOPLE, StaffListRejected, import_staff
-from lms.orgs.views import FORM_ERROR_STATUS, bp, due_settings, field_error, org_page
+from lms.orgs.admin import FORM_ERROR_STATUS, bp, due_settings, field_error, org_page
 from lms.runtime import catalog
 
 

@@ -14,7 +14,7 @@ from lms.learning.eligibility import GateNotMet
 from lms.orgs import training
 from lms.orgs.forms import AssignForm, LocalModuleForm, end_of_day
 from lms.paging import Page, fit_page, page_number, record_id
-from lms.orgs.views import FORM_ERROR_STATUS, admin_page, bp, due_settings, field_error, org_page
+from lms.orgs.admin import FORM_ERROR_STATUS, admin_page, bp, due_settings, field_error, org_page
 from lms.runtime import catalog
 from lms.web import format_date
 

@@ -9,7 +9,8 @@ from flask import Blueprint, current_app, g, request, url_for
 from sqlalchemy.exc import DBAPIError
 
 from lms.runtime import hooks
-from lms.xapi import cursor, formats, http, keys, multipart, params, query, rawsql, store, values, wsgi
+from lms.xapi import (cursor, document_views, formats, http, keys, multipart, params, query, rawsql, resource_views,
+                      store, values, wsgi)
 from lms.xapi.answers import respond
 from lms.xapi.http import XapiError, XapiRequest
 from lms.xapi.intake import read
@@ -24,8 +25,6 @@ http.install(bp)
 def _mount(state) -> None:  # noqa: ANN001
     """Registered on the main app: serve /xapi/ from the lean LRS app (see ``wsgi``)."""
     if state.app.name != "lms.xapi":
-        from lms.xapi import document_views, resource_views
-
         wsgi.mount(state.app, [bp, resource_views.bp, document_views.bp])
 
 
