@@ -112,7 +112,7 @@ def verify_command(pdf: Path, server: str | None, trust: tuple[str, ...], offlin
 
 
 def _trust_roots(paths: tuple[str, ...]) -> list:
-    from pyhanko.keys import load_certs_from_pemder
+    from pyhanko.keys import load_certs_from_pemder  # imported here: pyHanko loads only when it is needed
 
     if paths:
         return list(load_certs_from_pemder(list(paths)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -238,8 +239,6 @@ def configure_transactions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    import importlib
-
     for dotted in CORE_BLUEPRINTS:
         app.register_blueprint(importlib.import_module(dotted).bp)
     for batch in app.extensions["lms.plugins"].hook.lms_blueprints():
