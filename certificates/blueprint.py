@@ -1,4 +1,4 @@
-"""The certificate pages' blueprint: the verification pages (views.py) and the holder's and admins' (manage_views.py)."""
+"""The certificate pages' blueprint: verification (views.py), and the holder's and admins' pages (manage_views.py)."""
 
 from __future__ import annotations
 

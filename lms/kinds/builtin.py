@@ -1,4 +1,4 @@
-"""The built-in activity kinds (lesson and quiz), registered as an internal plugin through the same hook as any other."""
+"""The built-in activity kinds, lesson and quiz: an internal plugin, registered through the same hook as any other."""
 
 from __future__ import annotations
 
