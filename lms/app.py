@@ -15,10 +15,10 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 
 from lms import db, pages
+from lms.auth.security import configure_security
 from lms.config import check_production, load_config
 from lms.learning.advancement import configure_advancement
 from lms.paging import MAX_ID
-from lms.auth.security import configure_security
 from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
 from lms.web import PageEnvironment, configure_errors, configure_templates
 
