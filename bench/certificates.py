@@ -44,7 +44,7 @@ def environment(folder: Path, url: str, p12: Path) -> dict[str, str]:
 def make_app():  # noqa: ANN201  (gunicorn: "bench.certificates:make_app()")
     import certificates.plugin
     from lms.app import create_app
-    from lms.plugins.loader import PluginSet
+    from lms.plugins.discovery import PluginSet
 
     plugins = PluginSet.from_paths(CONTENT / "bundles", [CONTENT / "modules"], [certificates.plugin])
     return create_app({"RATELIMIT_ENABLED": os.environ.get("BENCH_RATE_LIMIT", "on") == "on"}, plugins=plugins)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lms.catalog.registry import Bundle, Catalog, Module
 from lms.plugins.hookspecs import hookimpl
-from lms.errors import Conflict, ContentError, DomainError, Forbidden, NotFound, Problem
+from lms.errors import Conflict, ContentError, DomainError, Forbidden, NotFound, PluginError, Problem
 from lms.runtime import catalog, hooks
 
 # The rest of the core that code plugins use (the certificates plugin among them): import it from here.
@@ -26,9 +26,17 @@ from lms.plain_query import PlainQuery  # noqa: E402  (a hot read run on the DBA
 from lms.public_urls import external_url, public_base_url  # noqa: E402  (addresses for outside a request)
 from lms.web import NavItem, register_navigation  # noqa: E402
 from lms.xapi import platform as statements  # noqa: E402  (the platform's own xAPI statement builders)
+from lms.xapi.platform import Outcome, Thing  # noqa: E402  (a statement's result; an activity's part)
+from lms.xapi.vocabulary import VerbIri as Verb  # noqa: E402  (a verb's IRI and its en-GB display)
+
+# The activity-kind contract (docs/plugins.md): a kind's content schema, its run, what it shows.
+from lms.kinds.base import ActivityKind, FormData, Run, Screen, one_value  # noqa: E402
+from lms.plugins.manifest import Strict, parse_toml  # noqa: E402  (validated TOML, problems by file and field)
 
 
 __all__ = [
+    "ActivityKind", "FormData", "Outcome", "PluginError", "Run", "Screen", "Strict", "Thing", "Verb", "one_value",
+    "parse_toml",
     "Bundle", "Catalog", "Conflict", "ContentError", "DomainError", "Forbidden", "Module", "NotFound",
     "Problem", "catalog", "csv_text", "external_url", "hookimpl", "hooks", "json_api", "public_base_url", "spend",
     "Credential", "Enrolment", "EnrolmentStatus", "ModuleProgress", "NavItem", "Organisation", "Principal",

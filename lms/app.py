@@ -19,7 +19,8 @@ from lms.auth.security import configure_security
 from lms.config import check_production, load_config
 from lms.learning.advancement import configure_advancement
 from lms.paging import MAX_ID
-from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
+from lms.plugins.discovery import PluginSet, enabled_plugins, make_plugin_manager
+from lms.plugins.loader import activity_kinds, load_catalog
 from lms.web import PageEnvironment, configure_errors, configure_templates
 
 CORE_BLUEPRINTS = (
@@ -220,9 +221,12 @@ def settle_memory(app: Flask) -> None:
 
 
 def configure_plugins(app: Flask, plugins: PluginSet) -> None:
+    """The enabled plugins' hooks, kinds and content; refuses to start on any problem in them."""
+    plugins = enabled_plugins(plugins, app.config)
     manager = make_plugin_manager(plugins)
     app.extensions["lms.plugins"] = manager
     app.extensions["lms.catalog"] = load_catalog(plugins, manager)
+    app.extensions["lms.kinds"] = activity_kinds(manager)[0]
     manager.hook.lms_configure_app(app=app)
 
 

@@ -13,9 +13,10 @@ from werkzeug.serving import run_simple
 
 from lms import db
 from lms.config import PRODUCTION, load_config, security_problems
-from lms.errors import ContentError
+from lms.errors import ContentError, PluginError
 from lms.learning.advancement import SETTING, SettingsError, parse_rules
-from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
+from lms.plugins.discovery import PluginSet, enabled_plugins, make_plugin_manager
+from lms.plugins.loader import load_catalog
 from lms.xapi import clients
 from lms.xapi.forwarding import Worker
 
@@ -40,10 +41,10 @@ def content() -> None:
 @content.command("check")
 def content_check() -> None:
     """Validate every manifest and content file without starting the server."""
-    plugins = PluginSet.discover()
     try:
+        plugins = enabled_plugins(PluginSet.discover(), load_config())
         catalog = load_catalog(plugins, make_plugin_manager(plugins))
-    except ContentError as exc:
+    except (ContentError, PluginError) as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
     _, rule_problems = parse_rules(load_config().get(SETTING, {}), catalog)  # they name bundles and standards

@@ -94,6 +94,11 @@ DEFAULTS: dict[str, Any] = {
     # subdomains): any other Host header gets 400. Required in production; empty allows any (development).
     # In lms.toml a list of strings; LMS_TRUSTED_HOSTS takes them comma-separated.
     "TRUSTED_HOSTS": [],
+    # Installed bundles (lms.bundles entry point names) and code plugins (lms.plugins names) this instance runs;
+    # ["*"]: every one installed. A name not installed is refused at start-up. In lms.toml a list of strings;
+    # LMS_ENABLED_BUNDLES takes them comma-separated. A bundle's hooks.py goes with its bundle.
+    "ENABLED_BUNDLES": ["*"],
+    "ENABLED_PLUGINS": ["*"],
     # Advancement rules: target id -> {title, requires}; checked against the content at start-up. In
     # lms.toml write [advancement_rules.band-8a] tables; LMS_ADVANCEMENT_RULES takes the same as JSON.
     "ADVANCEMENT_RULES": DEFAULT_ADVANCEMENT_RULES,

@@ -56,3 +56,12 @@ class ContentError(Exception):
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{len(problems)} problem(s) in the content:\n{lines}")
+
+
+class PluginError(Exception):
+    """Plugins the app refuses to start with (an unknown hook, an incompatible version); lists every problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the plugins:\n{lines}")

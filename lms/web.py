@@ -23,6 +23,7 @@ from lms.auth.principal import current_person
 from lms import chrome
 from lms.dates import format_date
 from lms.errors import DomainError
+from lms.kinds.base import template_loader
 from lms.runtime import hooks
 
 log = logging.getLogger(__name__)
@@ -179,7 +180,8 @@ def configure_templates(app: Flask) -> None:
     app.jinja_options = {**app.jinja_options, "undefined": ChainableUndefined, "autoescape": _autoescape}
     app.jinja_env.undefined = ChainableUndefined
     app.jinja_env.autoescape = _autoescape
-    app.jinja_loader = ChoiceLoader([FileSystemLoader(TEMPLATES), PackageLoader("nhsuk_frontend_jinja")])
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(TEMPLATES), PackageLoader("nhsuk_frontend_jinja"),
+                                     template_loader(app.extensions["lms.kinds"].values())])
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["role_label"] = role_label
     app.jinja_env.globals.update(template_slot=_template_slot, field_error=field_error, error_list=error_list, chrome=chrome)

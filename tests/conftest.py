@@ -1,26 +1,19 @@
-"""Shared fixtures: an app per test on a fresh database (SQLite, or PostgreSQL when asked), clients, factories."""
+"""The suite's own content and settings; the app, database, clients and factories come from lms.testing.
+
+lms.testing is the pytest plugin lms publishes (its ``pytest11`` entry point): every fixture a plugin's
+tests use, this suite uses too. Here the default content is tests/plugin_fixtures/basic.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, text
 
-from lms import db
-from lms.app import create_app
-from lms.models import metadata
-from lms.plugins.loader import PluginSet
-from lms.schema import upgrade
+from lms.plugins.discovery import PluginSet
+from lms.testing import PASSWORD, worker_database  # noqa: F401  (tests import them from here too)
 
 FIXTURES = Path(__file__).parent / "plugin_fixtures"
-# Set (as .ci/run does) to run the whole suite on PostgreSQL, e.g.
-# LMS_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres
-POSTGRES_URL = os.environ.get("LMS_TEST_POSTGRES_URL", "")
 
 
 # What a production configuration needs beyond a test's (lms.config.security_problems): the rate-limit store
@@ -35,148 +28,24 @@ def fixture_plugins(name: str = "basic", hook_objects: list | None = None) -> Pl
     return PluginSet.from_paths(root / "bundles", [root / "modules"], hook_objects or [])
 
 
-def _postgres_admin(*statements: str) -> None:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for statement in statements:
-            conn.execute(text(statement))
-    admin.dispose()
-
-
-@contextmanager
-def _worker_database(tmp_root: Path, worker: str) -> Iterator[str]:
-    """A database of the run's own: a SQLite file, or a PostgreSQL database dropped afterwards."""
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_root / 'test.sqlite3'}"
-        return
-    # The process id keeps concurrent runs on one server (several checkouts, CI) apart.
-    name = f"lms_test_{worker}_{os.getpid()}"
-    _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory, worker_id) -> str:  # noqa: ANN001
-    """One migrated database per test worker; tests empty it after use rather than recreate it."""
-    with _worker_database(tmp_path_factory.mktemp("db"), worker_id) as url:
-        engine = db.make_engine(url)
-        upgrade(engine, _plugin_migration_locations())
-        # Tables whose migration is not written yet still exist for tests; a separate test checks,
-        # on a database built by migrations alone, that migrations and models agree.
-        metadata.create_all(engine)
-        engine.dispose()
-        yield url
-
-
 @pytest.fixture
 def migrated_only_url(tmp_path, worker_id) -> str:  # noqa: ANN001
     """A database built by migrations alone (no create_all), for comparing with the models."""
-    with _worker_database(tmp_path, f"{worker_id}_migrations") as url:
+    from lms import db
+    from lms.schema import upgrade
+    from lms.testing import installed_migration_locations
+
+    with worker_database(tmp_path, f"{worker_id}_migrations") as url:
         engine = db.make_engine(url)
-        upgrade(engine, _plugin_migration_locations())
+        upgrade(engine, installed_migration_locations())
         engine.dispose()
         yield url
-
-
-def _plugin_migration_locations() -> list[str]:
-    from lms.plugins.loader import make_plugin_manager
-
-    from lms.schema import migration_locations
-
-    return migration_locations(make_plugin_manager(PluginSet.discover()))
-
-
-def _empty(engine) -> None:  # noqa: ANN001
-    tables = [t for t in reversed(metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
-
-
-@pytest.fixture
-def test_config(tmp_path, database_url) -> dict:  # noqa: ANN001
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-000",
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": "lms.test",
-        # Links handed out (join, reset, certificates) are built from this, never from the request's host.
-        "PUBLIC_BASE_URL": "http://lms.test",
-        # The default rules name the shipped bundles, which test content lacks (gate tests set their own).
-        "ADVANCEMENT_RULES": {},
-    }
 
 
 @pytest.fixture
 def plugins() -> PluginSet:
     """The content a test's app loads; override in a test module to use other fixtures."""
     return fixture_plugins("basic")
-
-
-class _MemoryBytecodeCache(BytecodeCache):
-    """Compiled templates kept for the whole run: each test's new app would otherwise recompile them all."""
-
-    def __init__(self) -> None:
-        self.store: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket) -> None:  # noqa: ANN001
-        if bucket.key in self.store:
-            bucket.bytecode_from_string(self.store[bucket.key])
-
-    def dump_bytecode(self, bucket) -> None:  # noqa: ANN001
-        self.store[bucket.key] = bucket.bytecode_to_string()
-
-
-_TEMPLATES = _MemoryBytecodeCache()
-
-
-@pytest.fixture
-def app(test_config, plugins):  # noqa: ANN001
-    application = create_app(test_config, plugins=plugins)
-    application.jinja_env.bytecode_cache = _TEMPLATES
-    with application.app_context():
-        yield application
-        db.rollback()
-    engine = application.extensions["lms.engine"]
-    _empty(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def session(app):  # noqa: ANN001
-    """The app context's database session (what services receive)."""
-    return db.session()
-
-
-@pytest.fixture
-def client(app):  # noqa: ANN001
-    return app.test_client()
-
-
-@pytest.fixture
-def login_as(client):  # noqa: ANN001
-    """Sign a test client in as a user without going through the sign-in form."""
-    from lms.auth.security import load_principal
-
-    def _login(user):  # noqa: ANN001
-        db.commit()
-        principal = load_principal(db.session(), user.id)
-        with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = principal.get_id()
-            flask_session["_fresh"] = True
-        return client
-
-    return _login
 
 
 # A Host header as any client may send it (environ_overrides: the test client's cookies stay keyed by SERVER_NAME).
@@ -195,8 +64,6 @@ def login_via_forged_host(app, client, login_as):  # noqa: ANN001
 
     return _login
 
-
-from tests.factories import *  # noqa: E402,F401,F403  (factory fixtures)
 
 # live_server, browser and page for browser tests in any folder (see tests/browser/fixtures.py).
 pytest_plugins = ["tests.browser.fixtures"]

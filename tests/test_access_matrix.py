@@ -15,7 +15,7 @@ from lms.auth.models import Role
 from lms.auth.security import load_principal
 from lms.demo import seed
 from lms.orgs.models import Organisation
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 
 ROLES = ("anonymous", "learner", "facilitator", "assessor", "accreditor", "org_admin", "other_admin", "platform_admin")
 SIGNED_IN = ROLES[1:]
@@ -117,8 +117,7 @@ POST_ONLY = {"auth.sign_out", "learning.enrol", "orgs.join_links_csv", "orgs.cha
 @pytest.fixture
 def plugins() -> PluginSet:
     found = PluginSet.discover()
-    if certificates.plugin not in found.hook_objects:
-        found.hook_objects.append(certificates.plugin)
+    found.plugins.setdefault("certificates", certificates.plugin)
     return found
 
 

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from jinja2 import FileSystemLoader, PrefixLoader
+
 from lms.errors import Problem
 from lms.learning.models import ActivityProgress, ProgressStatus
+from lms.xapi.vocabulary import VerbIri
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from lms.catalog.registry import Activity, Module
+    from lms.xapi.platform import Outcome, Thing
 
+# The event of a statement a kind records with Run.record.
+RECORDED = "recorded"
 # The submitted form as the kind receives it: each field name with every value sent for it.
 FormData = Mapping[str, Sequence[str]]
 
@@ -48,8 +54,24 @@ class Run:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def emit(self, name: str, **values: Any) -> None:
-        """Report a learning event: experienced (page), answered (question, chosen, correct), quiz_result."""
+        """Report one of the core kinds' learning events: experienced (page), answered (question, chosen,
+        correct), quiz_result. Any other kind records its statements with ``record``."""
         self.events.append((name, values))
+
+    def record(self, verb: VerbIri, *, result: Outcome | None = None, extensions: Mapping[str, Any] | None = None,
+               part: Thing | None = None) -> None:
+        """Record an xAPI statement about this run: the person, ``verb``, this activity (or ``part`` of it).
+
+        Built by the platform's statement builders and stored with the step's change, in its transaction
+        (after ``submit`` returns, in the order recorded); nothing is stored for a step only shown. The
+        statement names the module as parent and the bundle as grouping, with the enrolment's registration.
+        ``result`` (``Outcome``) gives score, success, completion, response and duration. ``extensions``
+        keys are absolute IRIs, or short names put under the platform's own extension IRIs. ``part`` (a
+        ``Thing``: id and title) makes the object a part of the activity, such as one question, with the
+        activity as its parent.
+        """
+        self.events.append((RECORDED, {"verb": verb, "result": result, "extensions": dict(extensions or {}),
+                                       "part": part}))
 
     def complete(self, score: float | None = None) -> None:
         """Mark the activity completed; the caller then completes the module and bundles it unlocks."""
@@ -88,11 +110,20 @@ class ActivityKind:
       has been called, i.e. the progress row is completed).
     - ``fraction(run)`` is the share done, 0.0 to 1.0, computed from ``run.progress`` alone (no
       queries, so lists of activities stay cheap).
+
+    A kind's screens are templates in its ``template_folder``, loaded as ``kinds/<name>/<file>``; each
+    extends ``learning/activity.html`` and fills its ``step`` block. What happened in a step goes on the
+    learning record through ``run.record`` (any verb), with ``activity_type`` naming its activities' type.
+    Import all of this from ``lms.api``; docs/plugins.md walks through a kind of a plugin's own.
     """
 
     name: ClassVar[str]
     label: ClassVar[str]
     needs_source: ClassVar[bool] = True
+    # The xAPI activity type its activities have in statements (an ADL or registry IRI).
+    activity_type: ClassVar[str] = "http://adlnet.gov/expapi/activities/interaction"
+    # A folder of the kind's own templates, loaded as kinds/<name>/<file> (None: the kind has none).
+    template_folder: ClassVar[Path | None] = None
 
     def load(self, source: Path | None, module_dir: Path) -> tuple[Any, list[Problem]]:
         raise NotImplementedError
@@ -108,6 +139,13 @@ class ActivityKind:
 
     def fraction(self, run: Run) -> float:
         return 1.0 if self.is_complete(run) else 0.0
+
+
+def template_loader(kinds: Iterable[ActivityKind]) -> PrefixLoader:
+    """Each kind's ``template_folder`` under ``kinds/<name>/``: ``kinds/quiz/question.html`` is the quiz's
+    ``question.html``. A kind's templates reach only their own folder and the app's (``learning/activity.html``)."""
+    return PrefixLoader({"kinds": PrefixLoader({
+        kind.name: FileSystemLoader(kind.template_folder) for kind in kinds if kind.template_folder is not None})})
 
 
 def one_value(form: FormData, name: str) -> str:

@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from lms.errors import DomainError, NotFound, Problem, display_path
 from lms.kinds.base import ActivityKind, FormData, Run, Screen, one_value
 from lms.paging import whole_number
+from lms.xapi.vocabulary import ACTIVITY_TYPES
 
 # In the progress row's state: the furthest page (from 1) the person has been moved on to, and so shown.
 REACHED = "reached"
@@ -63,6 +64,8 @@ def _split_pages(tokens: list[Any]) -> list[tuple[str, list[Any]]]:
 class LessonKind(ActivityKind):
     name = "lesson"
     label = "Lesson"
+    activity_type = ACTIVITY_TYPES["lesson"]
+    template_folder = Path(__file__).parent / "templates" / "lesson"
 
     def load(self, source: Path | None, module_dir: Path) -> tuple[LessonContent | None, list[Problem]]:
         assert source is not None
@@ -112,7 +115,7 @@ class LessonKind(ActivityKind):
             raise NotFound("There is no such page in this lesson")
         pages = run.content.pages
         index = min(max(run.progress.position, 0), len(pages) - 1)
-        return Screen("learning/kinds/lesson.html", pages[index].title, {
+        return Screen("kinds/lesson/page.html", pages[index].title, {
             "lesson_page": pages[index], "number": index + 1, "count": len(pages), "lesson_title": run.content.title,
         })
 

@@ -19,6 +19,7 @@ from lms.errors import Conflict, DomainError, NotFound, Problem
 from lms.kinds.base import ActivityKind, FormData, Run, Screen, one_value
 from lms.learning.models import QuizAttempt
 from lms.plugins.manifest import Identifier, Strict, Text, parse_toml
+from lms.xapi.vocabulary import ACTIVITY_TYPES
 
 
 class OptionSpec(Strict):
@@ -77,6 +78,8 @@ class QuizContent(Strict):
 class QuizKind(ActivityKind):
     name = "quiz"
     label = "Knowledge check"
+    activity_type = ACTIVITY_TYPES["quiz"]
+    template_folder = Path(__file__).parent / "templates" / "quiz"
 
     def load(self, source: Path | None, module_dir: Path) -> tuple[QuizContent | None, list[Problem]]:
         assert source is not None
@@ -92,15 +95,15 @@ class QuizKind(ActivityKind):
         if step:
             raise NotFound("There is no such page in this knowledge check")
         if attempt is None or _stale(quiz, attempt):
-            return Screen("learning/kinds/quiz_intro.html", run.activity.title, {"quiz": quiz, "attempts_used": 0})
+            return Screen("kinds/quiz/intro.html", run.activity.title, {"quiz": quiz, "attempts_used": 0})
         if attempt.submitted_at is None:
             questions = _drawn(quiz, attempt)
             index = next(i for i, q in enumerate(questions) if q.id not in attempt.answers)
-            return Screen("learning/kinds/quiz_question.html", questions[index].prompt, {
+            return Screen("kinds/quiz/question.html", questions[index].prompt, {
                 "quiz": quiz, "attempt": attempt, "question": questions[index], "number": index + 1,
                 "count": len(questions),
             })
-        return Screen("learning/kinds/quiz_result.html", "Your result", {
+        return Screen("kinds/quiz/result.html", "Your result", {
             "quiz": quiz, "attempt": attempt, "correct": _correct_count(quiz, attempt),
             "count": len(attempt.question_ids), "can_retry": _can_retry(quiz, attempt),
         })
@@ -113,7 +116,7 @@ class QuizKind(ActivityKind):
         chosen = attempt.answers[question_id]
         questions = _drawn(quiz, attempt)
         number = next(i for i, q in enumerate(questions) if q.id == question_id) + 1
-        return Screen("learning/kinds/quiz_feedback.html", question.prompt, {
+        return Screen("kinds/quiz/feedback.html", question.prompt, {
             "quiz": quiz, "attempt": attempt, "question": question, "number": number, "count": len(questions),
             "chosen": [o for o in question.options if o.id in chosen], "is_correct": question.is_correct(chosen),
             "finished": attempt.submitted_at is not None,

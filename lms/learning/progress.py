@@ -123,7 +123,7 @@ def submit_step(session: Session, actor: Principal, bundle_id: str, module_id: s
         if module_completed:
             completed = tuple(refresh_completion(session, actor.id, actor.id, now))
     records.activity_events(session, actor.id, context.enrolment, context.bundle, module, activity, run.events,
-                            first=first, at=now)
+                            first=first, at=now, activity_type=kind.activity_type)
     if module_completed:
         records.module_completed(session, actor.id, context.enrolment, context.bundle, module, now)
     session.flush()

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from lms.auth.models import User
 from lms.catalog.registry import Activity, Bundle, Module
+from lms.kinds.base import RECORDED
 from lms.learning.models import Enrolment, EnrolmentSource
 from lms.xapi import platform as xapi
 from lms.xapi.platform import Outcome, Person, Thing
@@ -43,14 +44,18 @@ def enrolment_started(session: Session, enrolment: Enrolment, bundle: Bundle) ->
 
 
 def activity_events(session: Session, user_id: int, enrolment: Enrolment, bundle: Bundle, module: Module,
-                    activity: Activity, events: list[tuple[str, dict[str, Any]]], *, first: bool, at: datetime) -> None:
+                    activity: Activity, events: list[tuple[str, dict[str, Any]]], *, first: bool, at: datetime,
+                    activity_type: str) -> None:
     """Statements for what a kind reported while handling one submitted step."""
     learner, where = person(session, user_id), {"module": _thing(module), "bundle": _thing(bundle),
                                                  "registration": enrolment.registration, "at": at}
     if first:
-        xapi.launched(session, learner, _thing(activity), kind=activity.kind, **where)
+        xapi.launched(session, learner, _thing(activity), kind=activity.kind, activity_type=activity_type, **where)
     for name, data in events:
-        if name == "experienced":
+        if name == RECORDED:
+            xapi.about_activity(session, learner, data["verb"], _thing(activity), activity_type=activity_type,
+                                part=data["part"], outcome=data["result"], extensions=data["extensions"], **where)
+        elif name == "experienced":
             xapi.experienced(session, learner, _thing(activity), page=data["page"], **where)
         elif name == "answered":
             question = data["question"]

@@ -1,11 +1,7 @@
-"""Discover content and code plugins, validate every manifest, and build the catalogue."""
+"""Validate every manifest and build the catalogue from the content of the plugins that run."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -13,71 +9,24 @@ import pluggy
 from pydantic import BaseModel
 
 from lms.catalog.registry import Activity, Bundle, Catalog, ChoiceGroup, Module, Standard
+from lms.kinds.base import ActivityKind
 from lms.errors import ContentError, Problem, display_path
-from lms.kinds import builtin as builtin_kinds
 from lms.learning.gate_checks import bundle_gate_problems
 from lms.learning.gates import from_spec
-from lms.plugins import hookspecs
+from lms.plugins.compat import incompatibility
+from lms.plugins.discovery import PluginSet
 from lms.plugins.manifest import BundleSpec, FrameworkSpec, ModuleSpec, parse_toml
-
-BUNDLE_GROUP = "lms.bundles"
-MODULE_GROUP = "lms.modules"
-PLUGIN_GROUP = "lms.plugins"
-
-
-@dataclass
-class PluginSet:
-    """Where content and hooks come from: installed entry points, or explicit paths in tests."""
-
-    bundle_dirs: dict[str, Path] = field(default_factory=dict)
-    module_roots: list[Path] = field(default_factory=list)
-    hook_objects: list[Any] = field(default_factory=list)
-
-    @classmethod
-    def discover(cls) -> PluginSet:
-        found = cls()
-        for ep in entry_points(group=BUNDLE_GROUP):
-            found.bundle_dirs[ep.name] = _package_dir(ep.value)
-            if importlib.util.find_spec(f"{ep.value}.hooks") is not None:
-                found.hook_objects.append(importlib.import_module(f"{ep.value}.hooks"))
-        for ep in entry_points(group=MODULE_GROUP):
-            found.module_roots.append(_package_dir(ep.value))
-        for ep in entry_points(group=PLUGIN_GROUP):
-            found.hook_objects.append(ep.load())
-        return found
-
-    @classmethod
-    def from_paths(cls, bundles_root: Path | None, module_roots: list[Path], hook_objects: list[Any] = ()) -> PluginSet:
-        """Every folder under bundles_root holding a bundle.toml is a bundle named after the folder."""
-        bundle_dirs = {}
-        if bundles_root is not None:
-            bundle_dirs = {p.parent.name: p.parent for p in sorted(bundles_root.glob("*/bundle.toml"))}
-        return cls(bundle_dirs=bundle_dirs, module_roots=list(module_roots), hook_objects=list(hook_objects))
-
-
-def _package_dir(dotted: str) -> Path:
-    spec = importlib.util.find_spec(dotted)
-    if spec is None or not spec.submodule_search_locations:
-        raise ContentError([Problem(dotted, "", "entry point names a package that cannot be found")])
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def make_plugin_manager(plugins: PluginSet) -> pluggy.PluginManager:
-    """The hook caller: the core's own kinds first, then every discovered plugin."""
-    manager = pluggy.PluginManager("lms")
-    manager.add_hookspecs(hookspecs)
-    manager.register(builtin_kinds, name="lms.kinds")  # the built-in activity kinds: an internal plugin
-    for obj in plugins.hook_objects:
-        if manager.is_registered(obj):
-            continue
-        manager.register(obj)
-    return manager
-
 
 def _read(path: Path, schema: type[BaseModel], problems: list[Problem]) -> Any | None:
     spec, found = parse_toml(path, schema)
     problems.extend(found)
     return spec
+
+
+def _check_compatible(requires: str | None, where: str, problems: list[Problem]) -> None:
+    reason = incompatibility(requires)
+    if reason is not None:
+        problems.append(Problem(where, "requires_lms", reason))
 
 
 def _load_standards(roots: list[Path], problems: list[Problem]) -> tuple[dict[str, Standard], dict]:
@@ -98,11 +47,12 @@ def _load_standards(roots: list[Path], problems: list[Problem]) -> tuple[dict[st
     return standards, frameworks
 
 
-def _load_module(path: Path, kinds: dict[str, Any], standards: dict[str, Standard], problems: list[Problem]) -> Module | None:
+def _load_module(path: Path, kinds: dict[str, ActivityKind], standards: dict[str, Standard], problems: list[Problem]) -> Module | None:
     spec: ModuleSpec | None = _read(path, ModuleSpec, problems)
     if spec is None:
         return None
     where, folder, before = display_path(path), path.parent, len(problems)
+    _check_compatible(spec.requires_lms, where, problems)
     if spec.id != folder.name:
         problems.append(Problem(where, "id", f"must match the folder name {folder.name!r}"))
     for i, sid in enumerate(spec.standards):
@@ -147,6 +97,7 @@ def _load_bundle(bundle_id: str, folder: Path, modules: dict[str, Module], stand
     if spec is None:
         return None
     before = len(problems)
+    _check_compatible(spec.requires_lms, where, problems)
     if spec.id != bundle_id:
         problems.append(Problem(where, "id", f"must match the plugin name {bundle_id!r}"))
     listed = [("modules", i, m) for i, m in enumerate(spec.modules)] + [
@@ -179,17 +130,23 @@ def _load_bundle(bundle_id: str, folder: Path, modules: dict[str, Module], stand
     )
 
 
+def activity_kinds(manager: pluggy.PluginManager) -> tuple[dict[str, ActivityKind], list[Problem]]:
+    """Every plugin's activity kinds by name, and a problem for each name given twice."""
+    kinds: dict[str, ActivityKind] = {}
+    problems: list[Problem] = []
+    for kind in (k for batch in manager.hook.lms_activity_kinds() for k in batch):
+        if kind.name in kinds:
+            problems.append(Problem("plugins", "activity kinds", f"kind {kind.name!r} is provided twice"))
+        kinds[kind.name] = kind
+    return kinds, problems
+
+
 CATEGORY_ORDER = {"induction": 0, "mid-career": 1, "management": 2}
 
 
 def load_catalog(plugins: PluginSet, manager: pluggy.PluginManager) -> Catalog:
     """Load and cross-check all content; raise one ContentError listing every problem."""
-    problems: list[Problem] = []
-    kinds: dict[str, Any] = {}
-    for kind in (k for batch in manager.hook.lms_activity_kinds() for k in batch):
-        if kind.name in kinds:
-            problems.append(Problem("plugins", "activity kinds", f"kind {kind.name!r} is provided twice"))
-        kinds[kind.name] = kind
+    kinds, problems = activity_kinds(manager)
     standards, frameworks = _load_standards(plugins.module_roots, problems)
     modules: dict[str, Module] = {}
     for root in plugins.module_roots:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from lms.errors import Problem, display_path
+from lms.plugins.compat import parse_requirement
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,63}$")]
 StandardId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,31}$")]
@@ -24,6 +25,15 @@ def _absolute_iri(value: str) -> str:
 
 
 Iri = Annotated[str, AfterValidator(_absolute_iri)]
+
+
+def _version_range(value: str) -> str:
+    parse_requirement(value)
+    return value
+
+
+# The lms versions a bundle or module works with, e.g. ">=0.1,<1" (PEP 440); checked against the installed lms.
+LmsRange = Annotated[str, AfterValidator(_version_range)]
 
 
 def _unique(values: list[str], what: str) -> list[str]:
@@ -74,6 +84,7 @@ class ModuleSpec(Strict):
     title: Text
     summary: Text
     iri: Iri | None = None
+    requires_lms: LmsRange | None = Field(default=None, description="lms versions it works with, e.g. >=0.1,<1")
     scope: Literal["national", "local"] = "national"
     organisation: str | None = Field(default=None, description="local modules: the owning organisation's code")
     standards: list[StandardId] = Field(default_factory=list)
@@ -148,6 +159,7 @@ class BundleSpec(Strict):
     audience: Text
     category: Literal["induction", "mid-career", "management"]
     iri: Iri | None = None
+    requires_lms: LmsRange | None = Field(default=None, description="lms versions it works with, e.g. >=0.1,<1")
     modules: list[Identifier] = Field(min_length=1, description="required modules, in order")
     choice_groups: list[ChoiceGroupSpec] = Field(default_factory=list)
     standards: list[StandardId] = Field(default_factory=list)

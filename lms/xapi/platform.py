@@ -72,10 +72,10 @@ def platform_authority() -> dict:
             "account": {"homePage": _config("XAPI_HOMEPAGE"), "name": vocab.PLATFORM_ACCOUNT}}
 
 
-def _activity(kind: str, thing: Thing, *path: str) -> Activity:
+def _activity(kind: str, thing: Thing, *path: str, type_iri: str | None = None) -> Activity:
     return Activity(id=vocab.activity_iri(_config("XAPI_ACTIVITY_BASE"), *path),
                     definition=ActivityDefinition(name=LanguageMap({LANGUAGE: thing.title}),
-                                                  type=vocab.ACTIVITY_TYPES[kind]))
+                                                  type=type_iri or vocab.ACTIVITY_TYPES[kind]))
 
 
 def bundle_activity(bundle: Thing) -> Activity:
@@ -86,8 +86,14 @@ def module_activity(module: Thing) -> Activity:
     return _activity("module", module, "modules", module.id)
 
 
-def activity_within(module: Thing, activity: Thing, kind: str = "lesson") -> Activity:
-    return _activity(kind, activity, "modules", module.id, "activities", activity.id)
+def activity_within(module: Thing, activity: Thing, kind: str = "lesson", *, type_iri: str | None = None) -> Activity:
+    """An activity of a module; ``type_iri`` for a kind the core's vocabulary does not know."""
+    return _activity(kind, activity, "modules", module.id, "activities", activity.id, type_iri=type_iri)
+
+
+def part_of(module: Thing, activity: Thing, part: Thing, type_iri: str) -> Activity:
+    """A part of an activity (a question, a step) that a kind records statements about."""
+    return _activity("", part, "modules", module.id, "activities", activity.id, "parts", part.id, type_iri=type_iri)
 
 
 def question_activity(module: Thing, quiz: Thing, question: Thing) -> Activity:
@@ -139,6 +145,12 @@ def _ext(name: str, value) -> dict:  # noqa: ANN001
     return {vocab.extension(_config("XAPI_HOMEPAGE"), name): value}
 
 
+def _extensions(values: dict) -> dict:
+    """Extension keys as given when they are absolute IRIs, else the platform's own extension of that name."""
+    return {key if "://" in key else vocab.extension(_config("XAPI_HOMEPAGE"), key): value
+            for key, value in values.items()}
+
+
 # ------------------------------------------------------------------ the events
 
 def registered(session, person: Person, *, at: datetime | None = None) -> str:  # noqa: ANN001
@@ -170,9 +182,10 @@ def assigned(session, person: Person, bundle: Thing, registration: str, *, assig
 
 
 def launched(session, person: Person, activity: Thing, *, module: Thing, bundle: Thing | None = None,  # noqa: ANN001
-             registration: str | None = None, kind: str = "lesson", at: datetime | None = None) -> str:
+             registration: str | None = None, kind: str = "lesson", activity_type: str | None = None,
+             at: datetime | None = None) -> str:
     """Opened an activity of a module (a lesson, a quiz) for the first time in an attempt."""
-    return record(session, agent(person), vocab.LAUNCHED, activity_within(module, activity, kind),
+    return record(session, agent(person), vocab.LAUNCHED, activity_within(module, activity, kind, type_iri=activity_type),
                   context=_context(registration, [module_activity(module)], [bundle_activity(bundle)] if bundle else None),
                   at=at)
 
@@ -202,6 +215,23 @@ def quiz_result(session, person: Person, quiz: Thing, *, module: Thing, outcome:
     verb = vocab.PASSED if outcome.success else vocab.FAILED
     return record(session, agent(person), verb, activity_within(module, quiz, "quiz"),
                   context=_context(registration, [module_activity(module)], [bundle_activity(bundle)] if bundle else None),
+                  result=_result(outcome), at=at)
+
+
+def about_activity(session, person: Person, verb: vocab.VerbIri, activity: Thing, *, activity_type: str,  # noqa: ANN001
+                   module: Thing, bundle: Thing | None = None, registration: str | None = None,
+                   part: Thing | None = None, outcome: Outcome | None = None, extensions: dict | None = None,
+                   at: datetime | None = None) -> str:
+    """Any statement an activity kind records about a person's run (``Run.record``): the activity, or a part
+    of it, as object; the module (or, for a part, the activity) as parent; the bundle as grouping."""
+    within = activity_within(module, activity, type_iri=activity_type)
+    obj, parent, grouping = within, [module_activity(module)], []
+    if part is not None:
+        obj, parent, grouping = part_of(module, activity, part, activity_type), [within], [module_activity(module)]
+    if bundle is not None:
+        grouping.append(bundle_activity(bundle))
+    return record(session, agent(person), verb, obj,
+                  context=_context(registration, parent, grouping, extensions=_extensions(extensions or {})),
                   result=_result(outcome), at=at)
 
 

@@ -15,7 +15,7 @@ from lms.auth.principal import load_principal
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, Forbidden
 from lms.orgs.models import Invitation
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 NEW_PASSWORD = "a fresh long passphrase"
 

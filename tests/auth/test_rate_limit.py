@@ -11,7 +11,7 @@ from lms.audit.models import AuditEvent
 from lms.auth import throttle
 from lms.auth.models import Role
 from lms.orgs.models import Organisation
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 
 @pytest.fixture

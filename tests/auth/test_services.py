@@ -11,7 +11,7 @@ from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.principal import load_principal
 from lms.errors import Conflict, DomainError, Forbidden, NotFound
 from lms.learning.models import Enrolment
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 
 def audit_actions(session) -> list[str]:  # noqa: ANN001

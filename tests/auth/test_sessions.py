@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 
 from lms import db
 from lms.auth import services
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 NEW_PASSWORD = "a fresh long passphrase"
 COOKIE = "session"

@@ -8,7 +8,7 @@ from lms import db
 from lms.auth import links, services
 from lms.auth.models import Role
 from lms.auth.principal import load_principal
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 NEW_PASSWORD = "a fresh long passphrase"
 

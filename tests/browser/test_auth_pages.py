@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from lms import db
 from tests.browser.fixtures import audit
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 SERVICE = "Leadership and management training"

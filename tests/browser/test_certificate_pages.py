@@ -15,7 +15,7 @@ from lms.auth.security import load_principal
 from tests.browser.conftest import audit
 from tests.certificates.conftest import complete, instance, signing_files  # noqa: F401  (fixtures)
 from tests.conftest import fixture_plugins
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from lms import db
 from lms.auth.models import Role
 from tests.browser.conftest import audit
 from tests.browser.test_auth_pages import sign_in
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 # The gates tests' content, fake credentials and advancement rules, as fixtures of this module too.
 from tests.gates.conftest import cert, credentials, plugins, test_config  # noqa: F401
 

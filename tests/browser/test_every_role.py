@@ -21,10 +21,10 @@ from lms.auth.models import User
 from lms.demo import ACCOUNTS, seed
 from lms.learning.models import Enrolment
 from lms.orgs.models import Organisation
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 from tests.browser.crawl import Crawl, crawl, page_problems
 from tests.browser.fixtures import VIEWPORTS, LiveServer, close_tab, open_tab
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 ANONYMOUS = "anonymous"

@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 from lms import db
 from lms.api import catalog
 from lms.learning import services
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 from tests.browser.conftest import audit
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 

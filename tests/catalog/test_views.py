@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 from tests.conftest import FIXTURES
 from tests.learning.conftest import main_html as main
 

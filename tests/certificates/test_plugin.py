@@ -15,7 +15,7 @@ from lms import db
 from lms.api import ContentError
 from lms.app import create_app
 from lms.auth.models import Role, User
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 from tests.conftest import FIXTURES, PRODUCTION_SETTINGS
 
 

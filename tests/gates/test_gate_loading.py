@@ -11,7 +11,8 @@ from lms.config import DEFAULT_ADVANCEMENT_RULES
 from lms.errors import ContentError
 from lms.learning.advancement import SettingsError, parse_rules
 from lms.learning.gates import AllOf, AnyOf, HoldCertificate, MeetStandard
-from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
+from lms.plugins.discovery import PluginSet, make_plugin_manager
+from lms.plugins.loader import load_catalog
 from tests.conftest import FIXTURES, fixture_plugins
 
 

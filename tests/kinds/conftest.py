@@ -7,9 +7,9 @@ at most 2 attempts, in a bundle "ordered" with the basic fixture's modules.
 import pytest
 
 from lms.learning import services
-from lms.plugins.loader import PluginSet
+from lms.plugins.discovery import PluginSet
 from tests.conftest import FIXTURES
-from tests.learning.conftest import org_admin, principal_of  # noqa: F401
+from tests.learning.conftest import org_admin  # noqa: F401
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def plugins():
 
 
 @pytest.fixture
-def learner(session, make_user, principal_of):  # noqa: F811
+def learner(session, make_user, principal_of):
     """A person enrolled on the "ordered" bundle, as the principal the services take."""
     user = make_user()
     me = principal_of(user)

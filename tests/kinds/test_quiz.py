@@ -26,7 +26,7 @@ def progress(session, me):
 
 
 def test_an_attempt_draws_questions_from_the_bank_and_asks_them_one_at_a_time(session, learner):
-    assert screen(session, learner).template.endswith("quiz_intro.html")
+    assert screen(session, learner).template == "kinds/quiz/intro.html"
     submit(session, learner, "ordered", "limited", "check", action="start")
     attempt = current_attempt(session, learner.id, "limited", "check")
     assert len(attempt.question_ids) == 2 and set(attempt.question_ids) <= {"q1", "q2", "q3", "q4"}
@@ -50,7 +50,7 @@ def test_scoring_and_passing_completes_the_activity(session, learner):
     row = progress(session, learner)
     assert (row.status, row.score) == (ProgressStatus.COMPLETED, 100.0)
     shown = screen(session, learner)
-    assert shown.template.endswith("quiz_result.html") and shown.context["correct"] == 2
+    assert shown.template == "kinds/quiz/result.html" and shown.context["correct"] == 2
     with pytest.raises(Conflict, match="already passed"):
         submit(session, learner, "ordered", "limited", "check", action="start")
 
@@ -64,7 +64,7 @@ def test_a_fail_is_scored_and_can_be_retried_with_a_new_draw_until_attempts_run_
     assert (attempt.score, attempt.passed) == (50.0, False)  # pass mark is 100
     assert progress(session, learner).status == ProgressStatus.IN_PROGRESS
     result = screen(session, learner)
-    assert result.template.endswith("quiz_result.html") and result.context["can_retry"]
+    assert result.template == "kinds/quiz/result.html" and result.context["can_retry"]
     take_quiz(session, learner, "ordered", "limited", right=False)
     attempts = session.exec(select(QuizAttempt).order_by(QuizAttempt.number)).all()
     assert [a.number for a in attempts] == [1, 2]
@@ -150,7 +150,7 @@ def test_an_attempt_whose_questions_left_the_bank_is_set_aside_for_a_new_draw(se
     attempt = current_attempt(session, learner.id, "limited", "check")
     attempt.question_ids = ["q1", "removed-in-version-2"]  # as if the content changed under the attempt
     session.flush()
-    assert screen(session, learner).template.endswith("quiz_intro.html")
+    assert screen(session, learner).template == "kinds/quiz/intro.html"
     with pytest.raises(DomainError, match="Start the knowledge check"):
         answer(session, learner, "q1", ["a"])
     submit(session, learner, "ordered", "limited", "check", action="start")

@@ -165,7 +165,7 @@ class TestSequentialBundle:
     @pytest.fixture
     def plugins(self):
         from tests.conftest import FIXTURES
-        from lms.plugins.loader import PluginSet
+        from lms.plugins.discovery import PluginSet
 
         return PluginSet.from_paths(FIXTURES / "limited" / "bundles",
                                     [FIXTURES / "basic" / "modules", FIXTURES / "limited" / "modules"])

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from lms import db
 from lms.auth.models import Role
 from tests.browser.fixtures import audit
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 

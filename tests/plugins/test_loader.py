@@ -6,7 +6,8 @@ import pytest
 
 from lms.app import create_app
 from lms.errors import ContentError
-from lms.plugins.loader import PluginSet, load_catalog, make_plugin_manager
+from lms.plugins.discovery import PluginSet, make_plugin_manager
+from lms.plugins.loader import load_catalog
 from tests.conftest import FIXTURES, fixture_plugins
 
 BROKEN = FIXTURES / "broken"

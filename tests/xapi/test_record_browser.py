@@ -12,7 +12,7 @@ from lms.xapi import platform
 from lms.xapi.platform import Outcome, Person, Thing
 from tests.browser.conftest import audit
 from tests.browser.test_auth_pages import sign_in
-from tests.factories import PASSWORD
+from lms.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 

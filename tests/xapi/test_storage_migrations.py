@@ -6,7 +6,7 @@ from alembic import command
 from sqlalchemy import text
 
 from lms import db, schema
-from tests.conftest import _plugin_migration_locations, _worker_database
+from lms.testing import installed_migration_locations as _plugin_migration_locations, worker_database as _worker_database
 
 ROWS = [(1, 10), (-7, 8_191), (42, 8_192), (42, 200_000)]  # (key, seq), across eras 0, 1 and 24
 

@@ -1,4 +1,4 @@
-"""Factory fixtures: callables that create records with sensible defaults."""
+"""Factory fixtures: callables that create regions, organisations and people with sensible defaults."""
 
 from __future__ import annotations
 

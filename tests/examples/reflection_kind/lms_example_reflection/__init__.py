@@ -1,0 +1,1 @@
+"""An example activity kind: the learner writes a reflection on a prompt; its length is recorded, not its text."""

@@ -1,0 +1,1 @@
+"""Content package: the North East's own modules."""
