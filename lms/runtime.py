@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
@@ -10,7 +10,6 @@ if TYPE_CHECKING:
     import pluggy
 
     from lms.catalog.registry import Catalog
-    from lms.kinds.base import ActivityKind
 
 
 def catalog() -> Catalog:
@@ -23,8 +22,8 @@ def hooks() -> pluggy.HookRelay:
     return current_app.extensions["lms.plugins"].hook
 
 
-def kinds() -> dict[str, ActivityKind]:
-    """Activity kinds by name, gathered from the hook once per app."""
+def kinds() -> dict[str, Any]:
+    """Activity kinds (``lms.kinds.base.ActivityKind``) by name, gathered from the hook once per app."""
     found = current_app.extensions.get("lms.kinds")
     if found is None:
         found = {kind.name: kind for batch in hooks().lms_activity_kinds() for kind in batch}
