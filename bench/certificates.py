@@ -134,7 +134,7 @@ def main() -> None:
     from certificates import codes, signing
     from lms import db
     from lms.models import metadata
-    from lms.schema import import_core_models
+    from lms import schema  # noqa: F401  (importing it registers every core table)
 
     with fresh_database(args.database, "certificates") as (url, folder):
         p12, _ = signing.keygen(folder / "keys", "Benchmark Issuing Body")
@@ -142,7 +142,6 @@ def main() -> None:
         os.environ.update(env)
         app = make_app()
         with app.app_context():
-            import_core_models()
             metadata.create_all(db.engine())
             ids = seed(5 + args.warm + args.batch)
             print(f"{os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f} before starting); "

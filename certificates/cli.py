@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sqlmodel import select
 
 from certificates import codes, live_status, pdf_check, production, services, signing
+from certificates.issuing import extra_context, verify_url
 from certificates.models import Certificate
 from lms.api import Enrolment, EnrolmentStatus, Organisation, User, catalog, db, utcnow
 
@@ -111,7 +112,7 @@ def verify_command(pdf: Path, server: str | None, trust: tuple[str, ...], offlin
 
 
 def _trust_roots(paths: tuple[str, ...]) -> list:
-    from pyhanko.keys import load_certs_from_pemder
+    from pyhanko.keys import load_certs_from_pemder  # imported here: pyHanko loads only when it is needed
 
     if paths:
         return list(load_certs_from_pemder(list(paths)))
@@ -125,8 +126,6 @@ def _trust_roots(paths: tuple[str, ...]) -> list:
 def issue_due_command() -> None:
     """Issue certificates for completed enrolments that have none (e.g. completed before a bundle awarded one),
     then render every PDF still to be produced."""
-    from certificates.plugin import verify_url
-
     issued = 0
     with db.transaction() as session:
         has_certificate = select(Certificate.id).where(Certificate.enrolment_registration == Enrolment.registration)
@@ -152,8 +151,6 @@ def render_pending_command() -> None:
 
 
 def _render_pending() -> None:
-    from certificates.plugin import extra_context
-
     attempts = current_app.config["CERTIFICATE_RENDER_ATTEMPTS"]
     ids = production.pending(db.engine(), attempts)
     stored = sum(production.produce(db.engine(), i, _settings(), extra_context) for i in ids)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from certificates import services
 from certificates.models import Certificate
-from certificates.plugin import lms_enrolment_completed
+from certificates.issuing import issue_on_completion
 from lms.api import (Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus, RoleAssignment, Role, User, catalog,
                      utcnow)
 
@@ -60,7 +60,7 @@ def _issue(session: Session, user: User, days_ago: int) -> Certificate | None:
         if enrolment is None:
             continue
         # The same path as a real completion: issue now; render, sign and store once the demo commits.
-        lms_enrolment_completed(session=session, enrolment=enrolment, bundle=bundle, actor_id=None)
+        issue_on_completion(session, enrolment, bundle, None)
         return session.exec(select(Certificate).where(Certificate.enrolment_id == enrolment.id)).first()
     return None
 

@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from certificates import admin, codes, services
 from certificates.forms import ConfirmForm, RevokeForm
-from certificates.plugin import produce_after_commit, verify_url
-from certificates.views import FORM_ERROR_STATUS, bp
+from certificates.issuing import produce_after_commit, verify_url
+from certificates.blueprint import FORM_ERROR_STATUS, bp
 from lms.api import DomainError, Forbidden, NotFound, Role, User, db, roles_required, utcnow
 
 MANAGERS = (Role.ORG_ADMIN, Role.ACCREDITOR, Role.PLATFORM_ADMIN)

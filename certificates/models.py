@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import Index, Row, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from lms.db import utcnow
-from lms.models import json_column
+from lms.api import json_column, utcnow
 
 
 class CertificateStatus(StrEnum):

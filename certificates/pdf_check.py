@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from certificates import codes
-from certificates.render import DATA_FILE_NAME
+from certificates.template_rules import DATA_FILE_NAME
 from certificates.signing import run_coroutine
 
 KIB, MIB = 1024, 1024 * 1024
@@ -28,6 +28,7 @@ KIB, MIB = 1024, 1024 * 1024
 @cache
 def untrusted_limits():  # noqa: ANN201  (pyHanko's DecodeLimits)
     """The limits, made on first use: pyHanko loads only in the processes that check a PDF."""
+    # Imported here: pyHanko is large, and web workers that never check an uploaded PDF need not load it.
     from pyhanko.pdf_utils.decode_limits import DecodeLimits, DecodePurpose, DocumentDecodeBudget, StreamDecodeLimits
 
     return DecodeLimits(

@@ -3,47 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import has_request_context, render_template, url_for
 from markupsafe import Markup
-from sqlmodel import Session
 
-from certificates import codes, production, render, services
-from certificates.models import Certificate  # registers the table on the shared metadata
-from lms.api import (Credential, Enrolment, NavItem, Problem, Role, User, catalog, db, external_url, hookimpl, hooks,
-                     register_footer_link, register_navigation, statements, utcnow)
-
-
-def settings() -> production.Settings:
-    return current_app.extensions["certificates.settings"]
-
-
-def verify_url(code: str) -> str:
-    """Where the QR code points, signed into the certificate: the verification page at PUBLIC_BASE_URL.
-
-    Never the address of the request that completed the bundle: its Host header is the learner's to choose.
-    """
-    return external_url("certificates.verify_code", code=codes.display(code))
-
-
-def extra_context(certificate: Certificate) -> dict[str, Any]:
-    """Plain values other plugins add to a certificate's template (lms_certificate_context)."""
-    bundle = catalog().bundles.get(certificate.bundle_id)
-    with Session(db.engine()) as session:
-        enrolment = session.get(Enrolment, certificate.enrolment_id)
-        user = session.get(User, certificate.user_id)
-        merged: dict[str, Any] = {}
-        for part in reversed(hooks().lms_certificate_context(bundle=bundle, enrolment=enrolment, user=user)):
-            merged.update(render.plain(part or {}, "lms_certificate_context"))
-    return merged
-
-
-def produce_after_commit(certificate_id: int) -> None:
-    """Render, sign and store the PDF once the issuing transaction has committed (retried by render-pending)."""
-    engine, current = db.engine(), settings()
-    db.after_commit(lambda: production.produce(engine, certificate_id, current, extra_context))
+from certificates import api, codes, issuing, production, render, services, views
+from certificates.cli import certificates_group
+from certificates.demo import load_demo
+# Offered here too: tests and benchmarks reach them through the plugin.
+from certificates.issuing import extra_context, produce_after_commit, settings, verify_url  # noqa: F401
+from certificates.models import Certificate  # noqa: F401  (registers the table on the shared metadata)
+from lms.api import (Credential, NavItem, Problem, Role, db, hookimpl, register_footer_link, register_navigation,
+                     utcnow)
 
 
 @hookimpl
@@ -60,31 +32,17 @@ def lms_configure_app(app) -> None:  # noqa: ANN001
 
 @hookimpl
 def lms_blueprints() -> list[Any]:
-    from certificates import api, views
-
     return [views.bp, api.bp]
 
 
 @hookimpl
 def lms_cli_commands() -> list[Any]:
-    from certificates.cli import certificates_group
-
     return [certificates_group]
 
 
 @hookimpl
 def lms_enrolment_completed(session, enrolment, bundle, actor_id) -> None:  # noqa: ANN001
-    user = session.get(User, enrolment.user_id)
-    standards = catalog().standards
-    titles = {s: standards[s].title for s in bundle.standards if s in standards}
-    certificate = services.issue_for_completion(session, enrolment, user, bundle, titles, verify_url, actor_id)
-    if certificate is not None:
-        # The learning record, in the same transaction: the person earned this certificate.
-        statements.earned(session, statements.Person(user.id, user.name, user.email),
-                          statements.Thing(codes.display(certificate.code), f"Certificate: {bundle.title}"),
-                          bundle=statements.Thing(bundle.id, bundle.title), registration=enrolment.registration,
-                          at=certificate.issued_at)
-        produce_after_commit(certificate.id)
+    issuing.issue_on_completion(session, enrolment, bundle, actor_id)
 
 
 @hookimpl
@@ -136,8 +94,6 @@ def completion_panel(bundle, enrolment) -> Markup | None:  # noqa: ANN001
     """The certificate on the page that ends a bundle: issued, its download (or that it is being made), its check."""
     if bundle.certificate_template is None:
         return None
-    from flask import render_template
-
     certificate = services.for_enrolment(db.session(), enrolment.id)
     return Markup(render_template("certificates/_completed.html", certificate=certificate, bundle=bundle,
                                   display=codes.display, now=utcnow()))
@@ -145,8 +101,6 @@ def completion_panel(bundle, enrolment) -> Markup | None:  # noqa: ANN001
 
 @hookimpl
 def lms_demo_data(session, people) -> None:  # noqa: ANN001
-    from certificates.demo import load_demo
-
     load_demo(session, people)
 
 

@@ -60,7 +60,7 @@ class Settings:
 
     def trust_roots(self) -> list:
         """The authorities whose signatures verify: the signing key's root and any configured extras."""
-        from pyhanko.keys import load_certs_from_pemder
+        from pyhanko.keys import load_certs_from_pemder  # imported here: pyHanko loads only when it is needed
 
         return [*self.issuer().trust_roots, *load_certs_from_pemder([str(p) for p in self.extra_roots])]
 

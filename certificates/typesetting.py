@@ -18,7 +18,8 @@ from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from certificates.render import DATA_FILE_NAME, OUTPUT_INTENT, PDF_VARIANT, USER_AGENT_CSS, RefusedFetch, plain
+from certificates.template_rules import (DATA_FILE_NAME, OUTPUT_INTENT, PDF_VARIANT, USER_AGENT_CSS, RefusedFetch,
+                                         plain)
 
 
 class FencedFetcher(URLFetcher):

@@ -5,17 +5,16 @@ The holder's and administrators' pages are in manage_views.py, on the same bluep
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 
-from certificates import codes, verification
+from certificates import codes, manage_views, verification  # noqa: F401  (manage_views: its pages are on bp too)
+from certificates.blueprint import FORM_ERROR_STATUS, bp
 from certificates.forms import CodeForm, UploadForm
 from certificates.models import CertificateStatus
 from lms.api import db, spend, utcnow
 
-bp = Blueprint("certificates", __name__, template_folder="pages")
 LIMIT = "CERTIFICATE_VERIFY_RATE_LIMIT"
 SCOPE = "certificate-verification"
-FORM_ERROR_STATUS = 400
 UNCONFIRMED_STATUS = 422  # the file was read, but it is not a certificate this service can confirm
 # Tag colours of the NHS.UK tag component for each answer.
 COLOURS = {"valid": "green", "expired": "orange", "revoked": "red", "superseded": "yellow", "unknown": "grey"}
@@ -101,5 +100,3 @@ def _title(answer: verification.Answer) -> str:
         "unknown": "We cannot confirm this certificate",
     }[answer.status.value]
 
-
-from certificates import manage_views  # noqa: E402,F401  (registers the holder's and admins' pages on bp)

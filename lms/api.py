@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pluggy
-from flask import current_app
-
 from lms.catalog.registry import Bundle, Catalog, Module
 from lms.plugins.hookspecs import hookimpl
 from lms.errors import Conflict, ContentError, DomainError, Forbidden, NotFound, PluginError, Problem
+from lms.runtime import catalog, hooks
 
 # The rest of the core that code plugins use (the certificates plugin among them): import it from here.
 from lms import db  # noqa: E402  (session, reader, after_commit, transaction, engine)
@@ -21,6 +19,7 @@ from lms.db import utcnow  # noqa: E402
 from lms.lean import json_api  # noqa: E402  (a machine-facing JSON API served by a lean app)
 from lms.learning.gates import Credential  # noqa: E402
 from lms.learning.models import Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus  # noqa: E402
+from lms.models import json_column  # noqa: E402  (a JSON column on a plugin's own table)
 from lms.orgs.models import Organisation  # noqa: E402
 from lms.pages import touch_people  # noqa: E402  (after a Core UPDATE of rows shown on a person's pages)
 from lms.plain_query import PlainQuery  # noqa: E402  (a hot read run on the DBAPI cursor)
@@ -36,23 +35,12 @@ from lms.kinds.base import ActivityKind, FormData, Run, Screen, one_value  # noq
 from lms.plugins.manifest import Strict, parse_toml  # noqa: E402  (validated TOML, problems by file and field)
 
 
-
-def catalog() -> Catalog:
-    """The loaded content of the running app."""
-    return current_app.extensions["lms.catalog"]
-
-
-def hooks() -> pluggy.HookRelay:
-    """Call hooks: ``hooks().lms_credentials(session=s, user_id=1)``."""
-    return current_app.extensions["lms.plugins"].hook
-
-
 __all__ = [
     "ActivityKind", "FormData", "Outcome", "PluginError", "Run", "Screen", "Strict", "Thing", "Verb", "one_value",
     "parse_toml",
     "Bundle", "Catalog", "Conflict", "ContentError", "DomainError", "Forbidden", "Module", "NotFound",
     "Problem", "catalog", "csv_text", "external_url", "hookimpl", "hooks", "json_api", "public_base_url", "spend",
     "Credential", "Enrolment", "EnrolmentStatus", "ModuleProgress", "NavItem", "Organisation", "Principal",
-    "ProgressStatus", "Role", "RoleAssignment", "User", "audit", "csrf", "db", "register_footer_link",
+    "ProgressStatus", "Role", "RoleAssignment", "User", "audit", "csrf", "db", "json_column", "register_footer_link",
     "register_navigation", "roles_required", "speedup", "statements", "touch_people", "utcnow",
 ]

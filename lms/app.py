@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -12,12 +13,14 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 
 from lms import db, pages, speedups
+from lms.auth.security import configure_security
 from lms.config import check_production, load_config
 from lms.learning.advancement import configure_advancement
 from lms.paging import MAX_ID
 from lms.plugins.discovery import PluginSet, enabled_plugins, make_plugin_manager
 from lms.plugins.loader import activity_kinds, load_catalog
 from lms.speedups import flask as speedups_flask
+from lms.web import PageEnvironment, configure_errors, configure_templates
 
 CORE_BLUEPRINTS = (
     "lms.auth.views",
@@ -86,8 +89,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     # The app's class gives Flask's own url_for, context processing and ensure_sync when that device is off.
     app_class = speedups_flask.faster(App) if "flask" in speedups.devices_on(settings["SPEEDUPS"]) else App
     app = app_class(__name__, instance_path=settings["INSTANCE_PATH"])
-    from lms.web import PageEnvironment
-
     app.jinja_environment = PageEnvironment  # before anything creates app.jinja_env
     app.config.update(settings)
     speedups.init_app(app)
@@ -98,9 +99,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     pages.init_app(app)
     configure_transactions(app)
     app.request_class = CheckedRequest
-    from lms.auth.security import configure_security
-    from lms.web import configure_errors, configure_templates
-
     configure_security(app)
     configure_templates(app)
     configure_errors(app)
@@ -145,8 +143,6 @@ def configure_transactions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    import importlib
-
     for dotted in CORE_BLUEPRINTS:
         app.register_blueprint(importlib.import_module(dotted).bp)
     for batch in app.extensions["lms.plugins"].hook.lms_blueprints():

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup
+from werkzeug.serving import run_simple
 
+from lms import db
 from lms.config import PRODUCTION, load_config, security_problems
 from lms.errors import ContentError, PluginError
+from lms.learning.advancement import SETTING, SettingsError, parse_rules
 from lms.plugins.discovery import PluginSet, enabled_plugins, make_plugin_manager
 from lms.plugins.loader import load_catalog
+from lms.xapi import clients
+from lms.xapi.forwarding import Worker
 
 
 def _create_app():
+    # imported here: the commands that need no app (content, security, assets) start without loading it
     from lms.app import create_app
 
     return create_app()
@@ -39,8 +47,6 @@ def content_check() -> None:
     except (ContentError, PluginError) as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
-    from lms.learning.advancement import SettingsError, SETTING, parse_rules
-
     _, rule_problems = parse_rules(load_config().get(SETTING, {}), catalog)  # they name bundles and standards
     if rule_problems:
         click.echo(str(SettingsError(rule_problems)), err=True)
@@ -57,6 +63,7 @@ cli.add_command(content)
 @click.command("assets")
 def assets_command() -> None:
     """Copy the NHS.UK frontend CSS, JavaScript and images from node_modules (run after npm ci)."""
+    # imported here: the page machinery loads only for this command, not for every `lms` command's start-up
     from lms.assets import AssetsMissing, copy_assets
     from lms.web import ASSETS
 
@@ -112,8 +119,7 @@ def db_group() -> None:
 
 
 def _migration_locations() -> list[str]:
-    from flask import current_app
-
+    # imported here: Alembic loads only for the database commands (keeps `lms` start-up fast)
     from lms.schema import migration_locations
 
     return migration_locations(current_app.extensions["lms.plugins"])
@@ -123,7 +129,7 @@ def _migration_locations() -> list[str]:
 @click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or migrate the database to the latest schema."""
-    from lms import db, schema
+    from lms import schema  # imported here: Alembic loads only for the database commands
 
     schema.upgrade_app(revision)
     click.echo(f"Database is at {revision}: {db.engine().url.render_as_string(hide_password=True)}")
@@ -135,11 +141,10 @@ def db_upgrade(revision: str) -> None:
 @click.option("--version-path", default=None, help="folder for the new revision (a plugin's own)")
 def db_revision(message: str, head: str, version_path: str | None) -> None:
     """Write a migration for the difference between the models and the migrated database."""
+    # imported here: Alembic loads only for the database commands (keeps `lms` start-up fast)
     from alembic import command
+    from lms import schema
 
-    from lms import db, schema
-
-    schema.import_core_models()
     config = schema.alembic_config(db.engine(), _migration_locations())
     command.revision(config, message=message, autogenerate=True, head=head, version_path=version_path)
 
@@ -147,7 +152,7 @@ def db_revision(message: str, head: str, version_path: str | None) -> None:
 @db_group.command("check")
 def db_check() -> None:
     """Fail if the migrated database and the models disagree."""
-    from lms import db, schema
+    from lms import schema  # imported here: Alembic loads only for the database commands
 
     diff = schema.differences(db.engine())
     if diff:
@@ -179,12 +184,10 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool, public_url: 
     Certificates, join and reset links point to the address the demo serves on (a wildcard --host such as
     0.0.0.0 is named by this machine's network address), or to --public-url behind a tunnel or proxy.
     """
-    import threading
-
-    from lms import db, schema
+    # imported here: the demo's data, Alembic and the app load only for this command (keeps `lms` start-up fast)
+    from lms import schema
     from lms.app import create_app
     from lms.demo import ACCOUNTS, is_seeded, seed, served_address
-    from lms.xapi import clients
 
     base = (public_url or served_address(host, port)).rstrip("/")
     app = create_app({"DEMO": True, "PUBLIC_BASE_URL": base})
@@ -201,8 +204,6 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool, public_url: 
                 seed(session, password)
                 clients.create(session, None, "Demo xAPI client", key="demo-lrs", secret=password, scopes=("all",))
     if app.config["XAPI_FORWARD_URL"]:
-        from lms.xapi.forwarding import Worker
-
         with app.app_context():
             worker = Worker.from_config(app.config)
         threading.Thread(target=_run_in_context, args=(app, worker.run_forever), daemon=True).start()
@@ -215,8 +216,6 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool, public_url: 
                "(--reset starts again).\n")
     if not no_serve:
         # Not app.run(): Flask ignores it inside its own command line (the `lms` group is a FlaskGroup).
-        from werkzeug.serving import run_simple
-
         run_simple(host, port, app, threaded=True)
 
 

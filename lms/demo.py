@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from lms.api import catalog, hooks
 from lms.auth.models import Role, User
 from lms.auth.security import load_principal
 from lms.auth.services import create_user
@@ -19,6 +18,7 @@ from lms.learning import services as learning
 from lms.learning.models import Enrolment, QuizAttempt
 from lms.learning.progress import submit_step
 from lms.orgs.models import Organisation, Region
+from lms.runtime import catalog, hooks
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from flask.sessions import SessionInterface
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lms import db
+from lms.auth.security import HSTS, trust_proxies
+from lms.web import json_error
 
 _DISPATCH = "lms.lean.dispatch"
 # A machine answer is never a page: it runs no scripts (even opened as a page: sandbox), is never framed, and
@@ -65,8 +67,6 @@ def lean_app(app: Flask, name: str) -> Flask:
 
 def mount(app: Flask, prefix: str, lean: Flask) -> None:
     """Route requests under prefix to lean, ahead of the main app (behind the same trusted proxies)."""
-    from lms.auth.security import trust_proxies
-
     dispatch = app.extensions.get(_DISPATCH)
     if dispatch is None:
         dispatch = app.extensions[_DISPATCH] = PrefixDispatch(app.wsgi_app)
@@ -84,15 +84,11 @@ def mounted_apps(app: Flask) -> list[Flask]:
 
 def api_headers(app: Flask) -> dict[str, str]:
     """The headers every answer of a lean app carries (HSTS too in production)."""
-    from lms.auth.security import HSTS
-
     return {**_API_HEADERS, **({"Strict-Transport-Security": HSTS} if app.config["ENV"] == "production" else {})}
 
 
 def json_api(app: Flask, name: str, prefix: str, blueprints: list[Blueprint]) -> Flask:
     """A lean JSON API under prefix: the blueprints' views, JSON errors, and the headers every answer carries."""
-    from lms.web import json_error
-
     api = lean_app(app, name)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

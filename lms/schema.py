@@ -2,49 +2,45 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from flask import current_app
 from sqlalchemy import Engine
 
+from lms import db
+# Importing every core model registers its table on the shared metadata (plugins import their own).
+from lms.api_tokens import models as _api_tokens  # noqa: F401
+from lms.audit import models as _audit  # noqa: F401
+from lms.auth import models as _auth  # noqa: F401
+from lms.learning import models as _learning  # noqa: F401
 from lms.models import metadata
+from lms.notices import models as _notices  # noqa: F401
+from lms.orgs import models as _orgs  # noqa: F401
+from lms.xapi import models as _xapi  # noqa: F401
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def import_core_models() -> None:
-    """Register every core table on the shared metadata (plugins import their own)."""
-    from lms.api_tokens import models as _api_tokens  # noqa: F401
-    from lms.audit import models as _audit  # noqa: F401
-    from lms.auth import models as _auth  # noqa: F401
-    from lms.learning import models as _learning  # noqa: F401
-    from lms.notices import models as _notices  # noqa: F401
-    from lms.orgs import models as _orgs  # noqa: F401
-    from lms.xapi import models as _xapi  # noqa: F401
 
 
 def alembic_config(engine: Engine, plugin_locations: list[str] = ()) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
-    import os
-
     config.set_main_option("version_locations", os.pathsep.join([str(MIGRATIONS / "versions"), *plugin_locations]))
     config.attributes["engine"] = engine
     return config
 
 
 def upgrade(engine: Engine, plugin_locations: list[str] = (), revision: str = "heads") -> None:
-    import_core_models()
     command.upgrade(alembic_config(engine, plugin_locations), revision)
 
 
 def differences(engine: Engine) -> list:
     """What the migrated database lacks or has beyond the models (empty when they agree)."""
-    import_core_models()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return compare_metadata(context, metadata)
@@ -57,8 +53,4 @@ def migration_locations(manager) -> list[str]:  # noqa: ANN001
 
 def upgrade_app(revision: str = "heads") -> None:
     """Migrate the current app's database, plugin branches included."""
-    from flask import current_app
-
-    from lms import db
-
     upgrade(db.engine(), migration_locations(current_app.extensions["lms.plugins"]), revision)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, send_from_directory, url_for
@@ -22,8 +21,10 @@ from lms.auth.models import Role
 from lms.auth.principal import current_person
 from lms.speedups.flask_wtf import current_token
 from lms import chrome
+from lms.dates import format_date
 from lms.errors import DomainError
 from lms.kinds.base import template_loader
+from lms.runtime import hooks
 
 log = logging.getLogger(__name__)
 
@@ -142,16 +143,6 @@ def footer_items() -> list[dict]:
     return [{"text": text, "href": href} for text, endpoint in links if (href := _link(endpoint))]
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-
-
-def format_date(value: date | datetime | None) -> str:
-    """GOV.UK / NHS style dates: 7 March 2026. Month names in English whatever the server's locale (and
-    without strftime, which cost more than the rest of a due-date line)."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}" if value else ""
-
-
 def role_label(value: str) -> str:
     """A role as people read it: "org_admin" -> "Organisation admin"."""
     try:
@@ -229,8 +220,6 @@ def _autoescape(name: str | None) -> bool:
 
 def _template_slot(slot: str, **context) -> Markup:
     """Concatenate what plugins contribute to a named slot in a core page."""
-    from lms.api import hooks
-
     return Markup("").join(part for part in hooks().lms_template_slot(slot=slot, context=context) if part)
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Callable
 
-from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFProtect
@@ -19,6 +19,7 @@ from lms.auth.cookies import SlidingCookieSessionInterface
 from lms.auth.principal import AnonymousPrincipal, Principal, load_principal, read_principal  # noqa: F401  (tests import it here)
 from lms.speedups import flask_login as flask_login_device
 from lms.speedups import flask_wtf as flask_wtf_device
+from lms.web import wants_json
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -51,8 +52,6 @@ def _load_user(token: str) -> Principal | None:
 @login_manager.unauthorized_handler
 def _unauthorized():
     """JSON paths get 401; the home page sends visitors to the start page; other pages to sign in."""
-    from lms.web import wants_json
-
     if wants_json():
         return jsonify({"error": "Sign in to continue"}), 401
     if request.path == "/" and "auth.start" in current_app.view_functions:
@@ -62,8 +61,6 @@ def _unauthorized():
 
 def start_session(principal: Principal) -> None:
     """Sign in afresh: drop everything the old session held (no fixation), then keep it permanent."""
-    from flask import session
-
     logout_user()
     session.clear()
     login_user(principal)

@@ -21,8 +21,10 @@ from lms.auth.passwords import (  # noqa: F401  (part of this module's interface
 from lms.auth.principal import Principal, load_principal
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, Forbidden, NotFound
-from lms.timezones import checked
+from lms.learning import records
+from lms.learning.services import assign_new_joiner
 from lms.orgs.models import Organisation
+from lms.timezones import checked
 
 ADMIN_ROLES = (Role.ORG_ADMIN, Role.PLATFORM_ADMIN)
 MAX_NAME_LENGTH = 200
@@ -135,12 +137,8 @@ def create_user(
     session.flush()
     record(session, actor_id, "user.created", f"user:{user.id}", organisation_id=organisation_id,
            email=address, roles=[r.value for r in chosen])
-    from lms.learning import records  # the learning record starts when the account does
-
     records.registered(session, user, user.created_at)
     if Role.LEARNER in chosen:
-        from lms.learning.services import assign_new_joiner
-
         assign_new_joiner(session, user, actor_id)
     return user
 
@@ -281,20 +279,6 @@ def account_summary(session: Session, user_id: int) -> AccountSummary:
     roles = sorted(((Role(role), org) for role, org in rows), key=lambda pair: (order[pair[0]], pair[1] or ""))
     organisation = session.get(Organisation, user.organisation_id) if user.organisation_id else None
     return AccountSummary(user, organisation, [(role.label, org) for role, org in roles])
-
-
-# Invitations and reset links live in links.py (which builds on this module); they are offered here
-# too, looked up on first use, so callers need one import and neither module imports the other early.
-_LINK_FUNCTIONS = frozenset({"create_invitation", "accept_invitation", "invitation_for_token",
-                             "issue_password_reset", "reset_password", "password_reset_for_token"})
-
-
-def __getattr__(name: str):  # noqa: ANN202
-    if name in _LINK_FUNCTIONS:
-        from lms.auth import links
-
-        return getattr(links, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def set_time_zone(session: Session, user_id: int, name: str) -> str:

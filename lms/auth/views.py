@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import TooManyRequests
 
 from lms import db
-from lms.auth import services
+from lms.auth import links, services
 from lms.auth.forms import ChangePasswordForm, JoinForm, ResetPasswordForm, SignInForm
 from lms.auth.principal import current_person, load_principal
 from lms.auth.security import start_session
@@ -145,12 +145,12 @@ def time_zone():
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
 def join(token: str):
-    invitation = services.invitation_for_token(db.session(), token)
+    invitation = links.invitation_for_token(db.session(), token)
     organisation = db.session().get(Organisation, invitation.organisation_id)
     form = JoinForm()
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(db.session(), token, form.name.data, form.password.data)
+            user = links.accept_invitation(db.session(), token, form.name.data, form.password.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -164,11 +164,11 @@ def join(token: str):
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    services.password_reset_for_token(db.session(), token)
+    links.password_reset_for_token(db.session(), token)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(db.session(), token, form.password.data)
+            links.reset_password(db.session(), token, form.password.data)
         except DomainError as error:
             show_error(form, error)
         else:

@@ -13,14 +13,16 @@ from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 from lms import db
-from lms.api import catalog
 from lms.auth.principal import current_person
 from lms.catalog.registry import Bundle, Catalog, Module
 from lms.catalog.search import LENGTHS, matches, read_filters
 from lms.kinds.lesson import IMAGE_SUFFIXES
 from lms.learning.completion import module_count, required_modules
+from lms.learning.eligibility import credentials_of, names, requirement_text
+from lms.learning.gates import check
 from lms.learning.services import enrolled_bundle_ids, local_modules_of
 from lms.plugins.manifest import AUDIENCE_GROUPS
+from lms.runtime import catalog
 
 bp = Blueprint("catalog", __name__)
 
@@ -78,9 +80,6 @@ def _gates(bundles: list[Bundle], enrolled: dict[str, str]) -> dict[str, Gate]:
     gated = [b for b in bundles if b.requires is not None and b.id not in enrolled]
     if not gated:
         return {}
-    from lms.learning.eligibility import credentials_of, names, requirement_text
-    from lms.learning.gates import check
-
     held = credentials_of(db.session(), current_user.id) if current_user.is_authenticated else None
     gates = {}
     for b in gated:

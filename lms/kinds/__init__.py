@@ -1,12 +1,1 @@
-"""The built-in activity kinds, registered as an internal plugin through the same hook as any other."""
-
-from __future__ import annotations
-
-from lms.kinds.lesson import LessonKind
-from lms.kinds.quiz import QuizKind
-from lms.plugins.hookspecs import hookimpl
-
-
-@hookimpl
-def lms_activity_kinds():
-    return [LessonKind(), QuizKind()]
+"""Activity kinds: the contract every kind meets (base) and the built-in lesson and quiz kinds."""

@@ -11,29 +11,14 @@ from sqlalchemy import Connection, bindparam, or_
 from sqlmodel import Session, col, select
 
 from lms.auth.models import User
-from lms.catalog.registry import Bundle, Catalog, Module
+from lms.catalog.registry import Bundle, Module
 from lms.errors import Forbidden, NotFound
 from lms.learning.completion import module_order, open_modules
 from lms.learning.models import Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus
 from lms.plain_query import PlainQuery
+from lms.runtime import catalog
 
 DONE = (ProgressStatus.COMPLETED, ProgressStatus.WAIVED)
-
-
-def catalog() -> Catalog:
-    from lms.api import catalog as loaded
-
-    return loaded()
-
-
-def kinds() -> dict[str, Any]:
-    """Activity kinds by name, gathered from the hook once per app."""
-    found = current_app.extensions.get("lms.kinds")
-    if found is None:
-        hook = current_app.extensions["lms.plugins"].hook
-        found = {kind.name: kind for batch in hook.lms_activity_kinds() for kind in batch}
-        current_app.extensions["lms.kinds"] = found
-    return found
 
 
 def soon_days() -> int:

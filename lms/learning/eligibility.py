@@ -20,17 +20,16 @@ from lms.catalog.registry import Bundle
 from lms.db import utcnow
 from lms.errors import DomainError, Forbidden, NotFound
 from lms.learning.advancement import advancement_rules
-from lms.learning.context import catalog
 from lms.learning.gates import (Credential, GateResult, HoldCertificate, MeetStandard, Names, Requirement, as_tree,
                                 check, describe, leaves)
+from lms.runtime import catalog, hooks
 
 BUNDLE_PREFIX = "bundle:"
 
 
 def credentials_of(session: Session, user_id: int) -> tuple[Credential, ...]:
     """Every credential plugins say the person holds (none without a certificate plugin)."""
-    hook = current_app.extensions["lms.plugins"].hook
-    return tuple(c for batch in hook.lms_credentials(session=session, user_id=user_id) for c in batch or ())
+    return tuple(c for batch in hooks().lms_credentials(session=session, user_id=user_id) for c in batch or ())
 
 
 def names() -> Names:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Union
 
+from lms.dates import format_date
+
 if TYPE_CHECKING:
     from lms.catalog.registry import Catalog
     from lms.plugins.manifest import RequirementSpec
@@ -116,12 +118,6 @@ class Names:
     def standard(self, standard_id: str, word: str = "Standard") -> str:
         title = self.standards.get(standard_id)
         return f"{word} {standard_id} ({title})" if title else f"{word} {standard_id}"
-
-
-def format_date(value: datetime) -> str:
-    from lms.web import format_date as page_date  # the pages' own date style: 3 March 2026
-
-    return page_date(value)
 
 
 def current_certificate(credentials: tuple[Credential, ...] | list[Credential], bundle_id: str) -> Credential | None:

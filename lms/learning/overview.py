@@ -17,11 +17,11 @@ from lms.auth.models import User
 from lms.catalog.registry import Activity, Bundle, ChoiceGroup, Module, Standard
 from lms.kinds.base import Run
 from lms.learning.completion import BundleState, evaluate, next_module
-from lms.learning.context import (DONE, EnrolmentContext, catalog, kinds, load_context, read_done_modules,
-                                  soon_days)
+from lms.learning.context import DONE, EnrolmentContext, load_context, read_done_modules, soon_days
 from lms.learning.due import DueStatus, due_status
 from lms.learning.models import ActivityProgress, Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus
 from lms.plain_query import PlainQuery
+from lms.runtime import catalog, kinds
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from lms.auth.principal import Principal
 from lms.catalog.registry import Activity, Bundle, Module
 from lms.kinds.base import ActivityKind, FormData, Run, Screen
 from lms.learning.completion import evaluate
-from lms.learning.context import (EnrolmentContext, catalog, done_modules, kinds, load_context, lock_person,
-                                  read_context)
+from lms.learning.context import EnrolmentContext, done_modules, load_context, lock_person, read_context
 from lms.learning import records
 from lms.learning.models import ActivityProgress, Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus
 from lms.plain_query import PlainQuery
+from lms.runtime import catalog, hooks, kinds
 
 
 @dataclass(frozen=True)
@@ -171,8 +171,6 @@ def refresh_completion(session: Session, user_id: int, actor_id: int | None, now
     Call after anything that marks modules done (an activity, a waiver, a new enrolment).
     Completion calls ``lms_enrolment_completed`` in the same transaction (certificates).
     """
-    from lms.api import hooks
-
     if enrolments is None:
         enrolments = session.exec(
             select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.status == EnrolmentStatus.ACTIVE)

@@ -17,7 +17,7 @@ from lms.auth.principal import Principal
 from lms.catalog.registry import Bundle
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, Forbidden, NotFound
-from lms.learning.context import catalog, done_by_person
+from lms.learning.context import done_by_person
 from lms.learning.eligibility import require_gate, require_gates
 from lms.learning import records
 from lms.learning.models import Enrolment, EnrolmentSource, EnrolmentStatus, OrganisationModule
@@ -27,6 +27,7 @@ from lms.learning.overview import (  # noqa: F401  (re-exported)
 )
 from lms.learning.progress import ActivityPage, StepResult, activity_page, refresh_completion, submit_step  # noqa: F401
 from lms.orgs.models import Organisation
+from lms.runtime import catalog
 
 
 def local_module_ids(session: Session, organisation_id: int | None, bundle: Bundle) -> list[str]:

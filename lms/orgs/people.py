@@ -9,8 +9,10 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from lms.auth.links import create_invitation, issue_password_reset, token_hash
 from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.principal import Principal
+from lms.auth.services import grant_role, revoke_role
 from lms.catalog.registry import Bundle, Catalog
 from lms.errors import DomainError, NotFound
 from lms.learning.due import DueStatus, due_status
@@ -130,8 +132,6 @@ def change_role(
     session: Session, actor: Principal, organisation_id: int, user_id: int, role: str, *, grant: bool
 ) -> None:
     """Grant or revoke one of the roles an organisation admin may give, within their organisation."""
-    from lms.auth.services import grant_role, revoke_role
-
     user = get_person(session, actor, organisation_id, user_id)
     if role not in {r.value for r in IMPORT_ROLES}:
         raise DomainError("Choose a role", field="role")
@@ -140,8 +140,6 @@ def change_role(
 
 def password_reset_link_token(session: Session, actor: Principal, organisation_id: int, user_id: int) -> str:
     """A one-time reset token for a member of the organisation (the link is shown once)."""
-    from lms.auth.services import issue_password_reset
-
     user = get_person(session, actor, organisation_id, user_id)
     return issue_password_reset(session, actor, user.id)
 
@@ -150,8 +148,6 @@ def invite(
     session: Session, actor: Principal, organisation_id: int, *, email: str, name: str | None, role: str
 ) -> tuple[Invitation, str]:
     """An invitation to join the organisation with a role; returns it with the raw token (shown once)."""
-    from lms.auth.services import create_invitation
-
     require_admin_of(actor, organisation_id)
     if role not in {r.value for r in IMPORT_ROLES}:
         raise DomainError("Choose a role", field="role")
@@ -177,8 +173,6 @@ def pending_join_links(session: Session, actor: Principal, organisation_id: int,
 
     Lets the page that showed new join links offer them as a CSV without storing the raw tokens.
     """
-    from lms.auth.links import token_hash
-
     require_admin_of(actor, organisation_id)
     by_hash = {token_hash(t): t for t in tokens[:50_000] if t}
     rows = []

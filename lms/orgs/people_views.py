@@ -6,7 +6,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from lms import db
-from lms.api import catalog
 from lms.auth.links import join_url, reset_url
 from lms.auth.models import Role
 from lms.csvfile import csv_response
@@ -16,7 +15,8 @@ from lms.orgs import people, training
 from lms.orgs.forms import ActionForm, InviteForm, RoleForm, StaffImportForm
 from lms.paging import page_number
 from lms.orgs.staff_import import BANDS, COLUMNS, MAX_PEOPLE, StaffListRejected, import_staff
-from lms.orgs.views import FORM_ERROR_STATUS, bp, due_settings, field_error, org_page
+from lms.orgs.admin import FORM_ERROR_STATUS, bp, due_settings, field_error, org_page
+from lms.runtime import catalog
 
 
 @bp.route("/organisations/<id:org_id>/people")

@@ -7,7 +7,6 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from lms import db
-from lms.api import catalog
 from lms.csvfile import csv_response
 from lms.errors import DomainError
 from lms.learning.due import DueStatus
@@ -15,7 +14,8 @@ from lms.learning.eligibility import GateNotMet
 from lms.orgs import training
 from lms.orgs.forms import AssignForm, LocalModuleForm, end_of_day
 from lms.paging import Page, fit_page, page_number, record_id
-from lms.orgs.views import FORM_ERROR_STATUS, admin_page, bp, due_settings, field_error, org_page
+from lms.orgs.admin import FORM_ERROR_STATUS, admin_page, bp, due_settings, field_error, org_page
+from lms.runtime import catalog
 from lms.web import format_date
 
 COMPLIANCE_PAGE_SIZE = 50

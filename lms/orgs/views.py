@@ -1,58 +1,25 @@
 """Organisation administration pages: the admin home, organisations and regions, each organisation's overview.
 
 People, invitations and staff import are in people_views.py; assignment, compliance, local modules
-and the audit trail in training_views.py. All of them register on this blueprint.
+and the audit trail in training_views.py. All of them register on the blueprint of admin.py.
 """
 
 from __future__ import annotations
 
-from functools import wraps
-from typing import Callable
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from lms import db
-from lms.auth.models import Role
-from lms.auth.security import roles_required
 from lms.errors import DomainError
+from lms.orgs import people_views, training_views  # noqa: F401  (their routes are on bp too)
 from lms.orgs import services
+from lms.orgs.admin import FORM_ERROR_STATUS, admin_page, bp, due_settings, field_error, org_page
 from lms.orgs.forms import OrganisationForm, RegionForm
 from lms.orgs.models import OrganisationKind, Region
 from lms.paging import page_number
 
-bp = Blueprint("orgs", __name__, url_prefix="/admin")
 KIND_LABELS = {kind.value: kind.label for kind in OrganisationKind}
-
-FORM_ERROR_STATUS = 400  # a form sent back with errors: nothing is committed (see lms/app.py)
-
-
-def admin_page(view: Callable) -> Callable:
-    """Signed in as an organisation or platform admin; other people get 403."""
-    return roles_required(Role.ORG_ADMIN, Role.PLATFORM_ADMIN)(view)
-
-
-def org_page(view: Callable) -> Callable:
-    """An admin page of one organisation: passes the organisation in, 403 unless the actor administers it."""
-
-    @admin_page
-    @wraps(view)
-    def wrapped(org_id: int, **kwargs):  # noqa: ANN003
-        organisation = services.get_organisation(db.session(), current_user, org_id)
-        return view(organisation, **kwargs)
-
-    return wrapped
-
-
-def due_settings() -> dict:
-    return {"now": db.utcnow(), "soon_days": current_app.config["DUE_SOON_DAYS"]}
-
-
-def field_error(form, error: DomainError, default: str) -> None:  # noqa: ANN001
-    """Show a service's refusal on the field it names (or the default field) of the form."""
-    field = form[error.field] if error.field and error.field in form else form[default]
-    field.errors = [*field.errors, error.message]
 
 
 @bp.route("")
@@ -124,12 +91,3 @@ def organisation(org):  # noqa: ANN001
     counts = services.organisation_counts(session, [org.id], **due_settings())[org.id]
     return render_template("orgs/organisation.html", title=org.name, org=org, counts=counts,
                            region=session.get(Region, org.region_id), kind_label=KIND_LABELS.get(org.kind, org.kind))
-
-
-@bp.app_template_filter("role_label")
-def role_label(role: str) -> str:
-    """'org_admin' -> 'Organisation admin'."""
-    return Role(role).label if role in Role.__members__.values() else role
-
-
-from lms.orgs import people_views, training_views  # noqa: E402,F401  (register their routes on bp)

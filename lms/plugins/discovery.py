@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import pluggy
 
 from lms.errors import ContentError, PluginError, Problem
+from lms.kinds import builtin as builtin_kinds
 from lms.plugins import hookspecs
 from lms.plugins.compat import incompatibility
 
@@ -122,11 +123,9 @@ def make_plugin_manager(plugins: PluginSet) -> pluggy.PluginManager:
     ``requires_lms``), a hook whose arguments the spec does not give, and a hook name no spec has: a
     misspelled hook would otherwise never be called, silently.
     """
-    from lms import kinds  # the built-in activity kinds are an internal plugin
-
     manager = pluggy.PluginManager("lms")
     manager.add_hookspecs(hookspecs)
-    manager.register(kinds, name="lms.kinds")
+    manager.register(builtin_kinds, name="lms.kinds")  # the built-in activity kinds: an internal plugin
     problems: list[Problem] = []
     named = [*plugins.plugins.items(), *((f"bundle {k}", v) for k, v in plugins.bundle_hooks.items())]
     for name, obj in named:

@@ -12,9 +12,9 @@ from lms.auth.principal import Principal
 from lms.auth.security import load_principal
 from lms.db import utcnow
 from lms.learning import services
-from lms.learning.context import catalog
 from lms.learning.models import QuizAttempt
 from lms.learning.progress import StepResult
+from lms.runtime import catalog
 
 # How to finish an activity of another kind: (session, principal, bundle id, module id, activity id).
 Finisher = Callable[[Session, Principal, str, str, str], "StepResult | None"]

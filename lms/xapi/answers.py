@@ -8,8 +8,18 @@ from flask import Response, g
 
 from lms import lean
 from lms.xapi import store
-from lms.xapi.http import SUPPORTED, VERSION_HEADER, XapiError
 from lms.xapi.validation import Invalid
+
+VERSION_HEADER = "X-Experience-API-Version"
+SUPPORTED = ("1.0.3", "2.0.0")
+
+
+class XapiError(Exception):
+    """An LRS error answer: status, message, and the field and rule when a value is at fault."""
+
+    def __init__(self, status: int, message: str, field: str | None = None, rule: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.field, self.rule = status, message, field, rule
 
 
 def respond(body: bytes | str | dict | list | None, status: int = 200, content_type: str = "application/json",

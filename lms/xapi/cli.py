@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from sqlmodel import select
+
+from lms import db
+from lms.db import utcnow
+from lms.errors import DomainError
+from lms.xapi import clients, outbox
+from lms.xapi.forwarding import Worker
+from lms.xapi.models import XapiClient
 
 
 @click.group("xapi")
@@ -26,10 +35,6 @@ def client_group() -> None:
 @with_appcontext
 def client_create(name: str, key: str | None, secret: str | None, scopes: tuple[str, ...]) -> None:
     """Create a client and print its key and secret (the secret is stored only as a hash)."""
-    from lms import db
-    from lms.errors import DomainError
-    from lms.xapi import clients
-
     try:
         with db.transaction() as session:
             client, secret = clients.create(session, None, name, key=key, secret=secret, scopes=scopes)
@@ -43,10 +48,6 @@ def client_create(name: str, key: str | None, secret: str | None, scopes: tuple[
 @with_appcontext
 def client_revoke(key: str) -> None:
     """Revoke a client: its credentials stop working (within XAPI_CLIENT_CACHE_SECONDS everywhere)."""
-    from lms import db
-    from lms.errors import DomainError
-    from lms.xapi import clients
-
     try:
         with db.transaction() as session:
             clients.revoke(session, None, key)
@@ -59,11 +60,6 @@ def client_revoke(key: str) -> None:
 @with_appcontext
 def client_list() -> None:
     """List clients with their scopes and whether they are active."""
-    from sqlmodel import select
-
-    from lms import db
-    from lms.xapi.models import XapiClient
-
     rows = db.session().exec(select(XapiClient).order_by(XapiClient.id)).all()
     if not rows:
         click.echo("No LRS clients.")
@@ -77,10 +73,6 @@ def client_list() -> None:
 @with_appcontext
 def outbox_command(retry_failed: bool) -> None:
     """How many statements wait to be forwarded, and which the external LRS refused (and why)."""
-    from lms import db
-    from lms.db import utcnow
-    from lms.xapi import outbox
-
     if retry_failed:
         click.echo(f"Queued {outbox.retry_failed(db.engine(), utcnow())} refused statements again")
     counts = outbox.counts(db.engine())
@@ -94,10 +86,6 @@ def outbox_command(retry_failed: bool) -> None:
 @with_appcontext
 def worker_command(once: bool) -> None:
     """Forward stored statements to the external LRS (XAPI_FORWARD_URL) until stopped."""
-    from flask import current_app
-
-    from lms.xapi.forwarding import Worker
-
     if not current_app.config["XAPI_FORWARD_URL"]:
         raise click.ClickException("XAPI_FORWARD_URL is not set: there is nowhere to forward statements to")
     worker = Worker.from_config(current_app.config)

@@ -26,6 +26,7 @@ from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import Engine
 
+from lms import db
 from lms.db import utcnow
 from lms.xapi import multipart, outbox
 from lms.xapi.compare import same_statement
@@ -106,8 +107,6 @@ class Worker:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], engine: Engine | None = None, **overrides: Any) -> Worker:
-        from lms import db
-
         transport = Transport(config["XAPI_FORWARD_URL"], config["XAPI_FORWARD_KEY"], config["XAPI_FORWARD_SECRET"],
                               float(config["XAPI_FORWARD_TIMEOUT"]))
         settings = {"batch": int(config["XAPI_FORWARD_BATCH"]),

@@ -21,22 +21,13 @@ from lms import db
 from lms.auth.security import csrf
 from lms.auth.throttle import spend
 from lms.xapi import clients, wsgi
+from lms.xapi.answers import SUPPORTED, VERSION_HEADER, XapiError  # noqa: F401  (the resources import them here)
 from lms.xapi.clients import Client, ClientCache, Refused
 from lms.xapi.values import has_control
 
-VERSION_HEADER = "X-Experience-API-Version"
-SUPPORTED = ("1.0.3", "2.0.0")
 # Form fields the alternate request syntax treats as headers (1.0.3 section 7.8).
 _FORM_HEADERS = {"authorization", "x-experience-api-version", "content-type", "content-length", "if-match",
                  "if-none-match"}
-
-
-class XapiError(Exception):
-    """An LRS error answer: status, message, and the field and rule when a value is at fault."""
-
-    def __init__(self, status: int, message: str, field: str | None = None, rule: str | None = None):
-        super().__init__(message)
-        self.status, self.message, self.field, self.rule = status, message, field, rule
 
 
 @dataclass

@@ -21,6 +21,7 @@ from tincan import (Activity, ActivityDefinition, ActivityList, Agent, AgentAcco
 
 from lms import db
 from lms.db import utcnow
+from lms.runtime import hooks
 from lms.xapi import statement_ids, store, vocabulary as vocab
 from lms.xapi.validation import validate_statement
 
@@ -133,7 +134,7 @@ def record(session, actor: Agent, verb: vocab.VerbIri, obj, *, context: Context 
     data = json.loads(statement.to_json("1.0.3"))
     validate_statement(data)  # a builder bug must fail loudly, not store a malformed statement
     writer = store.Writer(authority=platform_authority(), forward=bool(_config("XAPI_FORWARD_URL")),
-                          notify=store.notifier(current_app.extensions["lms.plugins"].hook, session))
+                          notify=store.notifier(hooks(), session))
     caches = current_app.extensions.setdefault("lms.xapi.activities", {})
     (statement_id,) = store.store(session.connection(), [data], writer, version="1.0.3", path="statement",
                                   seen_activities=caches, on_commit=db.after_commit)

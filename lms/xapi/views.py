@@ -8,7 +8,9 @@ from email.utils import format_datetime
 from flask import Blueprint, current_app, g, request, url_for
 from sqlalchemy.exc import DBAPIError
 
-from lms.xapi import cursor, formats, http, keys, multipart, params, query, rawsql, store, values, wsgi
+from lms.runtime import hooks
+from lms.xapi import (cursor, document_views, formats, http, keys, multipart, params, query, rawsql, resource_views,
+                      store, values, wsgi)
 from lms.xapi.answers import respond
 from lms.xapi.http import XapiError, XapiRequest
 from lms.xapi.intake import read
@@ -23,8 +25,6 @@ http.install(bp)
 def _mount(state) -> None:  # noqa: ANN001
     """Registered on the main app: serve /xapi/ from the lean LRS app (see ``wsgi``)."""
     if state.app.name != "lms.xapi":
-        from lms.xapi import document_views, resource_views
-
         wsgi.mount(state.app, [bp, resource_views.bp, document_views.bp])
 
 
@@ -64,7 +64,7 @@ def writer_for(xreq: XapiRequest) -> store.Writer:
     config = current_app.config
     return store.Writer(authority=xreq.client.authority(config["XAPI_HOMEPAGE"]), client_id=xreq.client.id,
                         forward=bool(config["XAPI_FORWARD_URL"]),
-                        notify=store.notifier(current_app.extensions["lms.plugins"].hook, wsgi.orm_session))
+                        notify=store.notifier(hooks(), wsgi.orm_session))
 
 
 def _store(xreq: XapiRequest, put_id: str | None = None) -> list[str]:

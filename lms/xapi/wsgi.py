@@ -13,6 +13,7 @@ from sqlmodel import Session
 from werkzeug.exceptions import HTTPException
 
 from lms import db, lean
+from lms.xapi.answers import configure, json_error
 from lms.xapi.sqlite_writes import SqliteWriters
 
 PREFIX = "/xapi"
@@ -139,8 +140,6 @@ def _close(_exc: BaseException | None) -> None:
 
 def mount(app: Flask, blueprints: list) -> Flask:
     """Build the LRS app beside ``app`` and route /xapi/ to it; returns the LRS app."""
-    from lms.xapi.answers import configure, json_error
-
     lrs = lean.lean_app(app, "lms.xapi")
     app.extensions["lms.xapi.app"] = lrs
     # The main engine's connections kept between requests (see ``connection``), closed with it.

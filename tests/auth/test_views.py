@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lms import db
-from lms.auth import services
+from lms.auth import links, services
 from lms.auth.models import Role
 from lms.auth.principal import load_principal
 from lms.testing import PASSWORD
@@ -156,7 +156,7 @@ def test_change_password_errors_are_shown_on_the_form(client, learner, data, mes
 def invitation_token(session, make_org, make_user):  # noqa: ANN001
     org = make_org(name="Lakeside NHS Trust")
     admin = load_principal(session, make_user(org=org, roles=[Role.ORG_ADMIN]).id)
-    _, token = services.create_invitation(session, admin, org.id, "joiner@example.org", Role.LEARNER)
+    _, token = links.create_invitation(session, admin, org.id, "joiner@example.org", Role.LEARNER)
     db.commit()
     return token
 
@@ -191,7 +191,7 @@ def test_reset_link_sets_a_new_password(client, session, make_org, make_user):
     org = make_org()
     admin = load_principal(session, make_user(org=org, roles=[Role.ORG_ADMIN]).id)
     person = make_user(org=org, email="forgetful@example.org")
-    token = services.issue_password_reset(session, admin, person.id)
+    token = links.issue_password_reset(session, admin, person.id)
     db.commit()
     assert client.get(f"/reset-password/{token}").status_code == 200
     mismatch = client.post(f"/reset-password/{token}", data={"password": NEW_PASSWORD, "confirm": "other"})

@@ -83,13 +83,13 @@ def test_sign_in_works_by_keyboard_alone(page: Page, person):
 
 
 def test_joining_through_an_invitation(page: Page, session, make_org, make_user):
-    from lms.auth import services
+    from lms.auth import links
     from lms.auth.models import Role
     from lms.auth.principal import load_principal
 
     org = make_org(name="Lakeside NHS Trust")
     admin = load_principal(session, make_user(org=org, roles=[Role.ORG_ADMIN]).id)
-    _, token = services.create_invitation(session, admin, org.id, "nia@example.org", Role.LEARNER)
+    _, token = links.create_invitation(session, admin, org.id, "nia@example.org", Role.LEARNER)
     db.commit()
 
     page.goto(f"/join/{token}")

@@ -19,7 +19,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from certificates import codes, render, typesetting, verification
+from certificates import codes, render, template_rules, typesetting, verification
 from certificates.plugin import settings
 from certificates.signing import run_coroutine
 
@@ -160,9 +160,9 @@ def test_a_file_that_is_not_a_pdf_is_reported_plainly(app):
 # The template sandbox: plain values only, nothing fetched from outside the template folder.
 
 def test_templates_get_plain_values_only():
-    assert render.plain({"a": [1, "x", None], "when": date(2026, 3, 7)}) == {"a": [1, "x", None], "when": "2026-03-07"}
+    assert template_rules.plain({"a": [1, "x", None], "when": date(2026, 3, 7)}) == {"a": [1, "x", None], "when": "2026-03-07"}
     with pytest.raises(TypeError, match=r"context.user: certificate templates get plain values only, not object"):
-        render.plain({"user": object()})
+        template_rules.plain({"user": object()})
 
 
 @pytest.fixture
@@ -190,14 +190,14 @@ def test_the_renderer_fetches_nothing_outside_the_template_folder(template_dir, 
     (template_dir / "certificate.html").write_text(f'<img src="{url}" alt="x">')
     with pytest.raises(BaseException, match="Error fetching") as caught:
         typesetting.Renderer(template_dir).render({}, b"{}")
-    assert isinstance(caught.value.__cause__, render.RefusedFetch)
+    assert isinstance(caught.value.__cause__, template_rules.RefusedFetch)
 
 
 def test_the_fetcher_serves_its_own_folder_and_data_uris(template_dir):
     fetcher = typesetting.FencedFetcher(template_dir)
     assert fetcher.fetch((template_dir / "certificate.css").as_uri()).read().startswith(b"@page")
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
-    with pytest.raises(render.RefusedFetch):
+    with pytest.raises(template_rules.RefusedFetch):
         fetcher.fetch("https://example.org/font.ttf")
 
 

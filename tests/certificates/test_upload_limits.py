@@ -19,7 +19,7 @@ from werkzeug.test import encode_multipart
 
 from certificates import signing
 from certificates.forms import UPLOAD_MAX_BYTES
-from certificates.render import DATA_FILE_NAME
+from certificates.template_rules import DATA_FILE_NAME
 
 MIB = 1024 * 1024
 PEAK_LIMIT = 20 * MIB  # what one such request may cost; the same files took 139 MB and 1.5 GB before the limits

@@ -9,7 +9,7 @@ from lms.api import hookimpl
 from lms.db import utcnow
 from lms.errors import Forbidden, NotFound
 from lms.learning import services
-from lms.learning.context import kinds
+from lms.runtime import kinds
 from lms.learning.models import ActivityProgress, EnrolmentStatus, ModuleProgress, ProgressStatus
 from tests.conftest import fixture_plugins
 from tests.learning.conftest import finish_module, submit

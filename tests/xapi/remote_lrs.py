@@ -25,7 +25,7 @@ def main(port: int, folder: str, key: str, secret: str) -> None:
     from lms import db
     from lms.app import create_app
     from lms.models import metadata
-    from lms.schema import import_core_models
+    from lms import schema  # noqa: F401  (importing it registers every core table)
     from lms.xapi import clients
     from tests.conftest import fixture_plugins
 
@@ -33,7 +33,6 @@ def main(port: int, folder: str, key: str, secret: str) -> None:
                       "SECRET_KEY": "remote-lrs-secret-key-for-tests-only-000", "ADVANCEMENT_RULES": {}},
                      plugins=fixture_plugins("basic"))
     with app.app_context():
-        import_core_models()
         metadata.create_all(db.engine())
         with db.transaction() as session:
             clients.create(session, None, "Forwarding", key=key, secret=secret)
