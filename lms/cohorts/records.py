@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from lms.catalog.registry import Activity, Module
 from lms.cohorts.models import Booking, Cohort, CohortSession
+from lms.errors import NotFound
 from lms.kinds.base import RECORDED
 from lms.learning.context import catalog
 from lms.learning.progress import record_for
@@ -21,8 +22,11 @@ KIND = "cohort"
 
 
 def cohort_activity(module: Module) -> Activity:
-    """The module's cohort activity (a cohort module has one)."""
-    return next(a for a in module.activities if a.kind == KIND)
+    """The module's cohort activity; NotFound once the content no longer delivers the module in cohorts."""
+    found = next((a for a in module.activities if a.kind == KIND), None)
+    if found is None:
+        raise NotFound(f"{module.title} is no longer delivered in cohorts")
+    return found
 
 
 def verb(name: str) -> vocab.VerbIri:
@@ -64,8 +68,12 @@ def tell(session: Session, booking: Booking, cohort: Cohort, event: str, key: st
            link=place_path(booking.bundle_id, cohort.module_id))
 
 
-def place_path(bundle_id: str, module_id: str) -> str:
-    """The path of the cohort activity's page (bound to no request: notices are made by commands too)."""
-    activity = cohort_activity(catalog().module(module_id))
+def place_path(bundle_id: str, module_id: str) -> str | None:
+    """The path of the cohort activity's page (bound to no request: notices are made by commands too); None
+    once the content no longer has it."""
+    try:
+        activity = cohort_activity(catalog().module(module_id))
+    except NotFound:
+        return None
     return current_app.url_map.bind("localhost").build(
         "learning.activity", {"bundle_id": bundle_id, "module_id": module_id, "activity_id": activity.id})
