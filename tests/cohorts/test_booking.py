@@ -95,3 +95,42 @@ def test_the_same_person_cannot_book_twice_or_hold_two_cohorts_of_a_module(sessi
         with pytest.raises(Conflict, match=message):
             book(session, ada, cohort)
     assert len(session.exec(select(Booking).where(Booking.user_id == ada.id)).all()) == 1
+
+
+def test_cancelling_after_the_deadline_is_refused_and_changes_nothing(session, make_cohort, enrolled, login_as):  # noqa: ANN001
+    cohort = make_cohort(capacity=1)
+    ada, ben = enrolled(), enrolled()
+    book(session, ada, cohort)
+    book(session, ben, cohort)
+    cohort.cancel_by = utcnow() - timedelta(minutes=1)
+    session.add(cohort)
+    mine = booking_of(session, ada, cohort)
+    response = login_as(session.get(User, ada.id)).post(PAGE, data={"action": "cancel", "booking": str(mine.id)},
+                                                        follow_redirects=True)
+    assert "deadline for cancelling" in response.get_data(as_text=True)
+    db.rollback()
+    assert booking_of(session, ada, cohort).status == BookingStatus.BOOKED
+    assert booking_of(session, ben, cohort).status == BookingStatus.WAITLISTED
+    assert verbs_of(session, ada.id) == ["registered"]
+
+
+def test_someone_elses_booking_cannot_be_cancelled(session, make_cohort, enrolled, login_as):  # noqa: ANN001
+    cohort = make_cohort()
+    ada, ben = enrolled(), enrolled()
+    book(session, ada, cohort)
+    theirs = booking_of(session, ada, cohort)
+    response = login_as(session.get(User, ben.id)).post(PAGE, data={"action": "cancel", "booking": str(theirs.id)})
+    assert response.status_code == 404
+    for bad in ("", "x", "0", "99999999999", "\u0661"):
+        assert login_as(session.get(User, ben.id)).post(PAGE, data={"action": "book", "cohort": bad}).status_code == 400
+    db.rollback()
+    assert booking_of(session, ada, cohort).status == BookingStatus.BOOKED
+
+
+def test_cohorts_in_the_persons_own_region_come_first(session, make_cohort, make_org, enrolled, login_as):  # noqa: ANN001
+    make_cohort(title="Elsewhere cohort", first_in=5, host=make_org())
+    make_cohort(title="Home cohort", first_in=20)
+    ada = enrolled()
+    text = login_as(session.get(User, ada.id)).get(PAGE).get_data(as_text=True)
+    assert text.index("Home cohort") < text.index("Elsewhere cohort")
+    assert text.count("Near you") == 1
