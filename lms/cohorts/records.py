@@ -52,11 +52,12 @@ def state(session: Session, booking: Booking, cohort: Cohort, name: str, now: da
           part: Thing | None = None, outcome: Outcome | None = None, complete: bool = False,
           **extensions: Any) -> bool:
     """One statement about the person's cohort activity (``name``: registered, waitlisted, cancelled, attended,
-    absent); True if it completed their module."""
+    absent), with the cohort's id and ``extensions`` (named in Python, written hyphenated: from-waiting-list) as the
+    platform's own extensions; True if it completed their module."""
     module = catalog().module(cohort.module_id)
     activity = cohort_activity(module)
     event = {"verb": verb(name), "result": outcome, "part": part or cohort_part(cohort),
-             "extensions": {"cohort": cohort.id, **extensions}}
+             "extensions": {"cohort": cohort.id, **{k.replace("_", "-"): v for k, v in extensions.items()}}}
     return record_for(session, booking.user_id, actor_id, booking.bundle_id, module.id, activity.id,
                       [(RECORDED, event)], now, complete=complete)
 

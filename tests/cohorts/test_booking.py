@@ -15,7 +15,7 @@ from lms.cohorts.models import Booking, BookingStatus, CohortStatus
 from lms.db import utcnow
 from lms.notices.models import Notice
 from lms.testing import submit
-from tests.cohorts.conftest import ACTIVITY, MODULE, verbs_of
+from tests.cohorts.conftest import ACTIVITY, MODULE, statements, verbs_of
 
 PAGE = "/learning/opencohort/gathering/days"
 
@@ -62,6 +62,8 @@ def test_a_cancelled_place_goes_to_the_next_on_the_list_recorded_and_told(sessio
     assert booking_of(session, third, cohort).status == BookingStatus.WAITLISTED
     assert verbs_of(session, first.id) == ["registered", "cancelled"]
     assert verbs_of(session, second.id) == ["waitlisted", "registered"]
+    [promotion] = [s for s in statements(session) if s["actor"]["account"]["name"] == str(second.id)][-1:]
+    assert promotion["context"]["extensions"]["https://lms.example.org/xapi/extensions/from-waiting-list"] is True
     told = session.exec(select(Notice).where(Notice.user_id == second.id)).one()
     assert told.event == "cohort.promoted" and told.link == PAGE
 
