@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 
 from lms.auth.models import User
 from lms.cohorts.booking import sessions_of
-from lms.cohorts.models import AlumniListing, AlumniMembership, AttendanceRule, Cohort, CohortStatus
+from lms.cohorts.models import AlumniListing, AlumniMembership, AttendanceRule, Booking, Cohort, CohortStatus
+from lms.cohorts.records import place_path
 from lms.errors import DomainError, Forbidden
 from lms.orgs.models import Organisation, Region
 
@@ -35,12 +36,15 @@ class Network:
     listing: AlumniListing | None
     directory: list[Entry]  # alumni near the person (their own organisation) first
     events: list[tuple[Cohort, datetime | None]]
+    book_at: str | None  # the page where the person books the network's events (their cohort activity)
 
 
 def networks(session: Session, user: User, now: datetime) -> list[Network]:
     """Every region's network the person is an alum of, with its directory and future events."""
     mine = session.exec(select(AlumniMembership, Cohort).join(Cohort, Cohort.id == AlumniMembership.cohort_id)
                         .where(AlumniMembership.user_id == user.id).order_by(AlumniMembership.since)).all()
+    booked_through = dict(session.exec(select(Booking.cohort_id, Booking.bundle_id).where(
+        Booking.user_id == user.id, col(Booking.cohort_id).in_([c.id for _, c in mine]))).all())
     regions: dict[int, list[Cohort]] = {}
     for membership, cohort in mine:
         regions.setdefault(membership.region_id, []).append(cohort)
@@ -48,8 +52,10 @@ def networks(session: Session, user: User, now: datetime) -> list[Network]:
     for region_id, cohorts in regions.items():
         listing = session.exec(select(AlumniListing).where(AlumniListing.user_id == user.id,
                                                            AlumniListing.region_id == region_id)).first()
+        last = cohorts[-1]
         found.append(Network(session.get(Region, region_id), cohorts, listing, directory(session, user, region_id),
-                             events(session, region_id, now)))
+                             events(session, region_id, now),
+                             place_path(booked_through[last.id], last.module_id) if last.id in booked_through else None))
     return found
 
 

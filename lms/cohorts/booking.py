@@ -12,7 +12,8 @@ from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.principal import Principal
 from lms.catalog.registry import Bundle
 from lms.cohorts import records
-from lms.cohorts.models import HOLDS_A_PLACE, Booking, BookingStatus, Cohort, CohortSession, CohortStatus
+from lms.cohorts.models import (HOLDS_A_PLACE, AlumniMembership, AttendanceRule, Booking, BookingStatus, Cohort,
+                                CohortSession, CohortStatus)
 from lms.errors import Conflict, DomainError, Forbidden, NotFound
 from lms.notices.services import notify
 from lms.orgs.models import Organisation
@@ -61,10 +62,12 @@ def choices(session: Session, user: User, module_id: str, now: datetime) -> list
     region_id = session.exec(select(Organisation.region_id).where(Organisation.id == user.organisation_id)).first()
     mine = {b.cohort_id: b for b in session.exec(select(Booking).where(Booking.user_id == user.id)).all()}
     cohorts = session.exec(select(Cohort).where(Cohort.module_id == module_id, Cohort.status == CohortStatus.OPEN)).all()
+    networks = alumni_regions(session, user.id)
     found = []
     for cohort in cohorts:
         booking = mine.get(cohort.id)
-        if booking is None and cohort.booking_closes_at <= now:
+        if booking is None and (cohort.booking_closes_at <= now or (
+                cohort.attendance_rule == AttendanceRule.NONE and cohort.region_id not in networks)):
             continue
         counts = dict(session.exec(select(Booking.status, func.count()).where(Booking.cohort_id == cohort.id)
                                    .group_by(Booking.status)).all())
@@ -73,6 +76,11 @@ def choices(session: Session, user: User, module_id: str, now: datetime) -> list
                             counts.get(BookingStatus.WAITLISTED, 0), cohort.region_id == region_id, booking))
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(found, key=lambda c: (not c.near, c.first_starts_at or far, c.cohort.id))
+
+
+def alumni_regions(session: Session, user_id: int) -> set[int]:
+    """The regions whose alumni networks the person belongs to (only they see and book the networks' events)."""
+    return set(session.exec(select(AlumniMembership.region_id).where(AlumniMembership.user_id == user_id)).all())
 
 
 def book(session: Session, user_id: int, cohort_id: int, bundle: Bundle, now: datetime) -> Booking:
@@ -87,6 +95,9 @@ def book(session: Session, user_id: int, cohort_id: int, bundle: Bundle, now: da
         raise NotFound("There is no such cohort for this module", field="cohort")
     if cohort.status != CohortStatus.OPEN:
         raise Conflict(f"{cohort.title} has been {cohort.status} and is no longer taking bookings")
+    network_event = cohort.attendance_rule == AttendanceRule.NONE
+    if network_event and cohort.region_id not in alumni_regions(session, user_id):
+        raise Forbidden("Only alumni of this network can book its events")
     starts = sessions_of(session, cohort.id)
     if cohort.booking_closes_at <= now or (starts and starts[0].starts_at <= now):
         raise Conflict(f"Booking for {cohort.title} has closed")
@@ -96,8 +107,9 @@ def book(session: Session, user_id: int, cohort_id: int, bundle: Bundle, now: da
         raise Conflict("You already have a place on this cohort" if existing.status != BookingStatus.WAITLISTED
                        else "You are already on the waiting list for this cohort")
     other = [b.cohort_id for b in mine if b.status in HOLDS_A_PLACE and b.cohort_id != cohort.id]
-    if other and session.exec(select(Cohort.id).where(col(Cohort.id).in_(other), Cohort.module_id == cohort.module_id,
-                                                      Cohort.status == CohortStatus.OPEN)).first() is not None:
+    if other and not network_event and session.exec(select(Cohort.id).where(
+            col(Cohort.id).in_(other), Cohort.module_id == cohort.module_id, Cohort.status == CohortStatus.OPEN,
+            Cohort.attendance_rule != AttendanceRule.NONE)).first() is not None:
         raise Conflict("You already have a place on another cohort of this module: cancel it first")
     full = places_taken(session, cohort.id) >= cohort.capacity
     status = (BookingStatus.WAITLISTED if full else

@@ -194,3 +194,26 @@ def test_finishing_makes_those_who_met_the_rule_alumni_who_may_list_themselves(
     alum = login_as(session.get(User, ada.id))
     assert alum.post(f"/cohorts/alumni/{region}/directory/leave").status_code == 302
     assert "ada@example.org" not in alum.get("/cohorts/alumni").get_data(as_text=True)
+
+
+def test_a_networks_events_are_seen_and_booked_by_its_alumni_only(session, make_cohort, enrolled, facilitator,
+                                                                  login_as):  # noqa: ANN001
+    cohort = make_cohort(sessions=1)
+    ada, ben = booked(session, enrolled, cohort, 2, then_first_in=0)
+    [today] = sittings(session, cohort)
+    client = login_as(facilitator)
+    client.post(f"/facilitate/sessions/{today.id}/register", data={f"mark-{ada.id}": "attended", f"mark-{ben.id}": "absent"})
+    client.post(f"/facilitate/cohorts/{cohort.id}/finish")
+    db.rollback()
+    evening = make_cohort(sessions=1, first_in=14, title="Alumni evening", attendance_rule=AttendanceRule.NONE,
+                          capacity=30)
+    page = "/learning/opencohort/gathering/days"
+    alum = login_as(session.get(User, ada.id))
+    assert "Alumni evening" in alum.get("/cohorts/alumni").get_data(as_text=True)
+    assert "Alumni evening" in alum.get(page).get_data(as_text=True)
+    assert alum.post(page, data={"action": "book", "cohort": str(evening.id)}).status_code == 302
+    outsider = login_as(session.get(User, ben.id))
+    assert "Alumni evening" not in outsider.get(page).get_data(as_text=True)
+    assert outsider.post(page, data={"action": "book", "cohort": str(evening.id)}).status_code == 403
+    db.rollback()
+    assert [b.user_id for b in session.exec(select(Booking).where(Booking.cohort_id == evening.id)).all()] == [ada.id]
