@@ -4,6 +4,7 @@ cohorts, scheduling and register."""
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -22,6 +23,7 @@ from lms.db import utcnow
 from lms.errors import DomainError, NotFound
 from lms.learning.context import catalog
 from lms.orgs.models import Organisation
+from lms.public_urls import public_base_url
 
 bp = Blueprint("cohorts", __name__)
 LONDON = ZoneInfo("Europe/London")
@@ -63,7 +65,9 @@ def calendar(booking_id: int) -> Response:
             BookingStatus.BOOKED, BookingStatus.AWAITING_APPROVAL):
         raise NotFound("You have no such booking")
     cohort = session.get(Cohort, booking.cohort_id)
-    body = booking_calendar(cohort, bookings.sessions_of(session, cohort.id), request.host.split(":")[0] or "lms")
+    # The events' UIDs name this service by its public address, never the request's Host header.
+    host = urlsplit(public_base_url()).hostname or "lms"
+    body = booking_calendar(cohort, bookings.sessions_of(session, cohort.id), host)
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="cohort-{cohort.id}.ics"'})
 

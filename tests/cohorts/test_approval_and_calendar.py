@@ -93,4 +93,5 @@ def test_a_booking_offers_a_calendar_file_of_its_sessions_to_its_owner_only(sess
     events = Calendar.from_ical(response.data).walk("VEVENT")
     assert [str(e["SUMMARY"]) for e in events] == ["Spring cohort: Day 1", "Spring cohort: Day 2"]
     assert str(events[0]["LOCATION"]) == "The Hub, Northshire"
+    assert str(events[0]["UID"]).endswith("@lms.test")  # the public address's host, not the request's
     assert login_as(make_user()).get(f"/cohorts/bookings/{booking.id}/calendar.ics").status_code == 404
