@@ -11,28 +11,35 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
+from functools import cache
 from typing import Any
-
-from pyhanko.pdf_utils.decode_limits import DecodeLimits, DecodePurpose, DocumentDecodeBudget, StreamDecodeLimits
-from pyhanko.pdf_utils.misc import PdfDecodeLimitError
 
 from certificates import codes
 from certificates.render import DATA_FILE_NAME
 from certificates.signing import run_coroutine
 
 KIB, MIB = 1024, 1024 * 1024
+
+
 # Checking a certificate unpacks only its cross-reference and object streams and its certificate.json: about
 # 10 kB for an issued one (its fonts and images are never read). Left to pyHanko's general defaults, a 335 kB
 # upload could unpack to 354 MB, and a 65 kB cross-reference stream to 1.5 GB of entries; nothing near these
 # limits is a certificate.
-UNTRUSTED_LIMITS = DecodeLimits(
-    per_stream=StreamDecodeLimits(max_ratio=None, max_output_size=1 * MIB),
-    per_purpose={
-        DecodePurpose.XREF_STREAM: StreamDecodeLimits(max_ratio=None, max_output_size=128 * KIB),  # ~18,000 objects
-        DecodePurpose.OBJECT_STREAM: StreamDecodeLimits(max_ratio=None, max_output_size=1 * MIB),
-    },
-    document_budget=DocumentDecodeBudget(base_allowance=4 * MIB, max_ratio=2),
-)
+@cache
+def untrusted_limits():  # noqa: ANN201  (pyHanko's DecodeLimits)
+    """The limits, made on first use: pyHanko loads only in the processes that check a PDF."""
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits, DecodePurpose, DocumentDecodeBudget, StreamDecodeLimits
+
+    return DecodeLimits(
+        per_stream=StreamDecodeLimits(max_ratio=None, max_output_size=1 * MIB),
+        per_purpose={
+            DecodePurpose.XREF_STREAM: StreamDecodeLimits(max_ratio=None, max_output_size=128 * KIB),  # ~18,000 objects
+            DecodePurpose.OBJECT_STREAM: StreamDecodeLimits(max_ratio=None, max_output_size=1 * MIB),
+        },
+        document_budget=DocumentDecodeBudget(base_allowance=4 * MIB, max_ratio=2),
+    )
+
+
 # The embedded certificate.json is about 1 kB; the issuer never signs one anywhere near this.
 DATA_MAX_BYTES = 64 * KIB
 # An issued certificate has about 110 objects; every further step (the signature's checks, comparing
@@ -70,7 +77,8 @@ class PdfCheck:
 
 def check_pdf(pdf: bytes, trust_roots: list) -> PdfCheck:
     """Check a PDF's signature against the issuer's roots (no network), then read its embedded data."""
-    # Imported here: pyHanko's validation machinery is slow to import, and most commands never verify.
+    # Imported here: pyHanko is slow to import and large, and most processes never verify a PDF.
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -78,7 +86,7 @@ def check_pdf(pdf: bytes, trust_roots: list) -> PdfCheck:
 
     check = PdfCheck()
     try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False, decode_limits=UNTRUSTED_LIMITS)
+        reader = PdfFileReader(BytesIO(pdf), strict=False, decode_limits=untrusted_limits())
         if int(reader.trailer["/Size"]) > MAX_OBJECTS:
             return check.unreadable(TOO_MANY)
         signatures = reader.embedded_signatures

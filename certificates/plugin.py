@@ -13,7 +13,7 @@ from sqlmodel import Session
 from certificates import codes, production, render, services
 from certificates.models import Certificate  # registers the table on the shared metadata
 from lms.api import (Credential, Enrolment, NavItem, Problem, Role, User, catalog, db, external_url, hookimpl, hooks,
-                     register_navigation, statements, utcnow)
+                     register_footer_link, register_navigation, statements, utcnow)
 
 
 def settings() -> production.Settings:
@@ -53,6 +53,7 @@ def lms_configure_app(app) -> None:  # noqa: ANN001
                            "(certificates would be signed with a demo key)")
     app.extensions["certificates.settings"] = production.Settings.from_config(app.config)
     register_navigation(app, NavItem("My certificates", "certificates.mine"))
+    register_footer_link(app, "Check a certificate", "certificates.verify")
     register_navigation(app, NavItem("Certificate records", "certificates.organisations",
                                      (Role.ORG_ADMIN, Role.ACCREDITOR), section=("certificates.revoke",)))
 
@@ -108,9 +109,15 @@ def lms_validate_bundle(bundle, catalog) -> list[Problem]:  # noqa: ANN001
 
 @hookimpl
 def lms_template_slot(slot: str, context: dict[str, Any]) -> Markup | None:
+    if slot == "start_page" and has_request_context():  # for anyone, signed in or not: employers and accreditors
+        return Markup('<h2 class="nhsuk-heading-m">Check a certificate</h2><p>Employers and accreditors can check that '
+                      'a certificate is genuine and still valid, with no account: <a href="{href}">check a '
+                      'certificate</a> by its code, QR code or PDF.</p>').format(href=url_for("certificates.verify"))
     user = context.get("user")
     if not has_request_context() or user is None or not getattr(user, "is_authenticated", False):
         return None
+    if slot == "bundle_completed":
+        return completion_panel(context["bundle"], context["enrolment"])
     if slot == "admin_menu" and any(user.has_role(r) for r in (Role.ORG_ADMIN, Role.ACCREDITOR)):
         return Markup('<li><a href="{href}">Certificate records and renewals</a></li>').format(
             href=url_for("certificates.organisations"))
@@ -123,6 +130,17 @@ def lms_template_slot(slot: str, context: dict[str, Any]) -> Markup | None:
     return Markup(
         '<h2>Certificates</h2><p>You hold {count} {noun}. <a href="{href}">View and download your certificates</a></p>'
     ).format(count=count, noun=noun, href=url_for("certificates.mine"))
+
+
+def completion_panel(bundle, enrolment) -> Markup | None:  # noqa: ANN001
+    """The certificate on the page that ends a bundle: issued, its download (or that it is being made), its check."""
+    if bundle.certificate_template is None:
+        return None
+    from flask import render_template
+
+    certificate = services.for_enrolment(db.session(), enrolment.id)
+    return Markup(render_template("certificates/_completed.html", certificate=certificate, bundle=bundle,
+                                  display=codes.display, now=utcnow()))
 
 
 @hookimpl

@@ -167,6 +167,12 @@ def mark_revoked(session: Session, certificate: Certificate, actor_id: int | Non
     return certificate
 
 
+def for_enrolment(session: Session, enrolment_id: int) -> Certificate | None:
+    """The newest certificate issued for an enrolment (a re-issue replaces the first), if any."""
+    return session.exec(select(Certificate).where(Certificate.enrolment_id == enrolment_id)
+                        .order_by(col(Certificate.issued_at).desc(), col(Certificate.id).desc()).limit(1)).first()
+
+
 def held_by(session: Session, user_id: int) -> list[Certificate]:
     return list(session.exec(select(Certificate).where(Certificate.user_id == user_id)
                              .order_by(col(Certificate.issued_at).desc(), col(Certificate.id).desc())).all())

@@ -1,4 +1,4 @@
-"""The issuer's signing key: a demo authority made by keygen, or a PKCS#12 file; PAdES signing with the key parsed once."""
+"""The issuer's signing key: a demo authority made by keygen, or a PKCS#12 file; PAdES signing through pyHanko, loaded on first use."""
 
 from __future__ import annotations
 
@@ -13,19 +13,15 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, TypeVar
 
-from asn1crypto import tsp
+from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import attributes, fields, signers
-from pyhanko.sign.general import as_signing_certificate_v2
-from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
-from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+
+from lms.api import speedup
 
 T = TypeVar("T")
 DEMO_FOLDER = "certificate-keys"  # inside the instance folder
@@ -41,70 +37,11 @@ class SigningKeyMissing(RuntimeError):
     """No signing key is configured (run ``lms certificates keygen`` or set CERTIFICATE_SIGNING_P12)."""
 
 
-class FixedAttribute(attributes.CMSAttributeProvider):
-    """A signed attribute whose value is the same for every signature."""
-
-    def __init__(self, attribute_type: str, value):  # noqa: ANN001
-        self.attribute_type = attribute_type
-        self.value = value
-
-    async def build_attr_value(self, dry_run: bool = False):  # noqa: ANN201
-        return self.value
-
-
-class PAdESSignedAttributes(attributes.SignedAttributeProviderSpec):
-    """The signed attributes pyHanko gives a PAdES signature (signing-certificate-v2, beside the content type and
-    message digest it always adds), with the signing-certificate value built once per key.
-
-    asn1crypto re-encodes a structure it built, recursively, every time it is read; pyHanko reads this one several
-    times per signature, which took 14 of a signature's 23 ms. A value parsed from its encoding keeps its bytes.
-    """
-
-    def __init__(self, signing_cert: asn1_x509.Certificate):
-        built = as_signing_certificate_v2(signing_cert)
-        self.signing_certificate = FixedAttribute("signing_certificate_v2", tsp.SigningCertificateV2.load(built.dump()))
-
-    def signed_attr_providers(self, data_digest: bytes, digest_algorithm: str):  # noqa: ANN201
-        yield self.signing_certificate
-
-
-class PreparsedKeySigner(signers.SimpleSigner):
-    """pyHanko's SimpleSigner re-parses (and re-checks) the private key for every signature, which made an
-    RSA-2048 signature take 128 ms instead of 37 ms; this one keeps the parsed key for the process's life."""
-
-    def __init__(self, private_key, signing_cert, cert_registry):  # noqa: ANN001
-        super().__init__(signing_cert, translate_pyca_cryptography_key_to_asn1(private_key), cert_registry)
-        self._private_key = private_key
-        self._mechanisms: dict[str | None, object] = {}
-        self.signed_attr_prov_spec = PAdESSignedAttributes(signing_cert)
-
-    def get_signature_mechanism_for_digest(self, digest_algorithm):  # noqa: ANN001, ANN201
-        # Built once per digest: pyHanko assembles this ASN.1 object afresh several times per signature.
-        if digest_algorithm not in self._mechanisms:
-            self._mechanisms[digest_algorithm] = super().get_signature_mechanism_for_digest(digest_algorithm)
-        return self._mechanisms[digest_algorithm]
-
-    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
-        algorithm = mechanism.signature_algo
-        key = self._private_key
-        if algorithm == "rsassa_pkcs1v15":
-            return key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
-        if algorithm == "rsassa_pss":
-            pss, hash_algo = process_pss_params(mechanism["parameters"])
-            return key.sign(data, pss, hash_algo)
-        if algorithm == "ecdsa":
-            return key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
-        if algorithm == "ed25519":
-            return key.sign(data)
-        raise ValueError(f"unsupported signing key algorithm {algorithm}")
-
-
 @dataclass(frozen=True)
 class Issuer:
     """The loaded signing identity: the signer and the certificates verifiers should trust."""
 
-    signer: PreparsedKeySigner
+    signer: Any  # a pyHanko Signer
     name: str
     trust_roots: tuple[asn1_x509.Certificate, ...]
 
@@ -128,21 +65,31 @@ def load_issuer(p12_path: Path, password: str | None) -> Issuer:
         raise SigningKeyMissing(f"cannot read {p12_path}: wrong CERTIFICATE_SIGNING_PASSWORD or not PKCS#12 ({exc})") from None
     if key is None or cert is None:
         raise SigningKeyMissing(f"{p12_path} holds no private key and certificate")
+    # Imported here, like every use of pyHanko: it is heavy to load, and most processes never sign.
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     registry = SimpleCertificateStore()
     registry.register_multiple([_asn1(c) for c in chain])
     roots = tuple(_asn1(c) for c in chain if _is_self_signed(c)) or tuple(_asn1(c) for c in chain[-1:])
     names = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME) or cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return Issuer(PreparsedKeySigner(key, _asn1(cert), registry), str(names[0].value) if names else "the issuer", roots)
+    device = speedup("pyhanko")
+    if device is not None:
+        signer = device.PreparsedKeySigner(key, _asn1(cert), registry)
+    else:
+        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        signer = signers.SimpleSigner(_asn1(cert), asn1_keys.PrivateKeyInfo.load(der), registry)
+    return Issuer(signer, str(names[0].value) if names else "the issuer", roots)
 
 
-_issuers: dict[tuple[Path, float, str | None], Issuer] = {}
+_issuers: dict[tuple[Path, float, str | None, bool], Issuer] = {}
 _issuers_lock = threading.Lock()
 
 
 def issuer(p12_path: Path, password: str | None) -> Issuer:
     """The process's issuer for this file, parsed on first use; a replaced file is read again."""
     stamp = p12_path.stat().st_mtime if p12_path.exists() else 0.0
-    cache_key = (p12_path.resolve(), stamp, password)
+    cache_key = (p12_path.resolve(), stamp, password, speedup("pyhanko") is not None)
     with _issuers_lock:
         if cache_key not in _issuers:
             _issuers[cache_key] = load_issuer(p12_path, password)
@@ -151,6 +98,10 @@ def issuer(p12_path: Path, password: str | None) -> Issuer:
 
 def sign_pdf(pdf: bytes, signing: Issuer, *, reason: str, location: str) -> bytes:
     """Add a PAdES baseline B signature (an invisible signature field) with the certificate chain embedded."""
+    # Imported here, like every use of pyHanko: it is heavy to load, and most processes never sign.
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
     meta = signers.PdfSignatureMetadata(
         field_name="Certificate-Signature", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason, location=location, name=signing.name,

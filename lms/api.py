@@ -25,7 +25,8 @@ from lms.orgs.models import Organisation  # noqa: E402
 from lms.pages import touch_people  # noqa: E402  (after a Core UPDATE of rows shown on a person's pages)
 from lms.plain_query import PlainQuery  # noqa: E402  (a hot read run on the DBAPI cursor)
 from lms.public_urls import external_url, public_base_url  # noqa: E402  (addresses for outside a request)
-from lms.web import NavItem, register_navigation  # noqa: E402
+from lms.speedups import device as speedup  # noqa: E402  (a speed device's module, or None when SPEEDUPS turns it off)
+from lms.web import NavItem, register_footer_link, register_navigation  # noqa: E402
 from lms.xapi import platform as statements  # noqa: E402  (the platform's own xAPI statement builders)
 from lms.xapi.platform import Outcome, Thing  # noqa: E402  (a statement's result; an activity's part)
 from lms.xapi.vocabulary import VerbIri as Verb  # noqa: E402  (a verb's IRI and its en-GB display)
@@ -52,6 +53,6 @@ __all__ = [
     "Bundle", "Catalog", "Conflict", "ContentError", "DomainError", "Forbidden", "Module", "NotFound",
     "Problem", "catalog", "csv_text", "external_url", "hookimpl", "hooks", "json_api", "public_base_url", "spend",
     "Credential", "Enrolment", "EnrolmentStatus", "ModuleProgress", "NavItem", "Organisation", "Principal",
-    "ProgressStatus", "Role", "RoleAssignment", "User", "audit", "csrf", "db", "register_navigation",
-    "roles_required", "statements", "touch_people", "utcnow",
+    "ProgressStatus", "Role", "RoleAssignment", "User", "audit", "csrf", "db", "register_footer_link",
+    "register_navigation", "roles_required", "speedup", "statements", "touch_people", "utcnow",
 ]

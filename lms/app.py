@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from flask import Flask, Request
-from flask.ctx import RequestContext
-from flask.globals import _cv_request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 
-from lms import db, pages
+from lms import db, pages, speedups
 from lms.config import check_production, load_config
 from lms.learning.advancement import configure_advancement
 from lms.paging import MAX_ID
 from lms.plugins.discovery import PluginSet, enabled_plugins, make_plugin_manager
 from lms.plugins.loader import activity_kinds, load_catalog
+from lms.speedups import flask as speedups_flask
 
 CORE_BLUEPRINTS = (
     "lms.auth.views",
@@ -71,114 +70,12 @@ class CheckedRequest(Request):
     parameter_storage_class = CheckedValues
 
 
-URL_LIMIT = 4096  # addresses remembered per process: the content's pages, several times over
-ROUTE_LIMIT = 4096  # matched addresses remembered per process
-# Converters whose values depend on nothing but the address: a match made with them can be reused.
-PLAIN_CONVERTERS = frozenset({*Map.default_converters.values(), RecordId})
-
-
-class RoutedRequestContext(RequestContext):
-    """Flask's request context, reusing the app's recent match of the same address and method.
-
-    Matching a lesson's address (three parts) against every rule was 4 % of the page. Only a match that
-    succeeded is kept, and only for a rule whose converters are Werkzeug's own; a failed match (not found,
-    a redirect, a method not allowed) is made again each time, as Flask makes it.
-    """
-
-    def match_request(self) -> None:
-        adapter = self.url_adapter
-        routes = self.app._routes  # type: ignore[attr-defined]
-        key = (adapter.server_name, adapter.subdomain, adapter.script_name, adapter.url_scheme, adapter.path_info,
-               adapter.default_method, adapter.websocket)
-        found = routes.get(key)
-        if found is not None:
-            rule, values = found
-            # A copy: URL value preprocessors may pop from it.
-            self.request.url_rule, self.request.view_args = rule, dict(values)
-            return
-        super().match_request()
-        rule = self.request.url_rule
-        if rule is None or any(type(c) not in PLAIN_CONVERTERS for c in rule._converters.values()):
-            return
-        if len(routes) >= ROUTE_LIMIT:
-            routes.clear()
-        routes[key] = (rule, dict(self.request.view_args))
-
-
 class App(Flask):
-    """Flask, remembering which of its functions are synchronous, the addresses it has built and matched.
-
-    ``ensure_sync`` asked ``inspect`` afresh about every before- and after-request function, context
-    processor, teardown and view on every request: 2 % of a rendered page. A page builds several
-    addresses (breadcrumbs, links to modules), each as costly as a line of the page.
-    """
+    """Flask, with every route taking a record's id matching only a valid one."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.url_map.converters["id"] = RecordId  # every route taking a record's id uses it, the lean apps' too
-        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
-        self._urls: dict[tuple, str] = {}
-        self._routes: dict[tuple, tuple] = {}
-        self._processors: dict[tuple[str, ...], list[Callable[[], dict[str, Any]]]] = {}
-
-    def request_context(self, environ: dict) -> RequestContext:
-        return RoutedRequestContext(self, environ)
-
-    def url_for(self, /, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
-                _scheme: str | None = None, _external: bool | None = None, **values: Any) -> str:
-        """A page's address as Flask builds it, remembered by everything the result depends on.
-
-        Only a plain in-request address is remembered: not an external one, an anchor or a method, nor
-        any while a plugin adds URL defaults (which may read the request).
-        """
-        context = _cv_request.get(None)
-        adapter = context.url_adapter if context is not None else None
-        if adapter is None or _anchor or _method or _scheme or _external \
-                or any(self.url_default_functions.values()):
-            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
-                                   _external=_external, **values)
-        blueprint = context.request.blueprint if endpoint[:1] == "." else None
-        # Each value's type too: 1 and True are equal keys, but not the same address.
-        key = (endpoint, blueprint, adapter.script_name, adapter.server_name, adapter.subdomain,
-               adapter.url_scheme, *((name, value, type(value)) for name, value in values.items()))
-        try:
-            return self._urls[key]
-        except KeyError:
-            pass
-        except TypeError:  # a value that cannot be a key (a list of query arguments)
-            return super().url_for(endpoint, **values)
-        url = super().url_for(endpoint, **values)
-        if len(self._urls) >= URL_LIMIT:
-            self._urls.clear()
-        self._urls[key] = url
-        return url
-
-    def update_template_context(self, context: dict[str, Any]) -> None:
-        """Flask's, running each context processor once, in the order of its last place in Flask's list.
-
-        Flask gives every blueprint its default processor (``g``, ``request``, ``session``) and runs it again
-        for each blueprint a page is in. A processor gives the same values all through a request, so the
-        values that stand are those of each one's last run, as in Flask. The list is worked out once per
-        chain of blueprints: processors cannot be added once the app has served a request.
-        """
-        request_context = _cv_request.get(None)
-        blueprints = tuple(request_context.request.blueprints) if request_context is not None else ()
-        processors = self._processors.get(blueprints)
-        if processors is None:
-            chain = [func for name in (None, *reversed(blueprints))
-                     for func in self.template_context_processors.get(name, ())]
-            processors = self._processors[blueprints] = [
-                self.ensure_sync(func) for place, func in enumerate(chain) if func not in chain[place + 1:]]
-        given = context.copy()  # what the page was given takes precedence
-        for processor in processors:
-            context.update(processor())
-        context.update(given)
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        sync = self._sync.get(func)
-        if sync is None:
-            sync = self._sync[func] = super().ensure_sync(func)
-        return sync
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | None = None) -> Flask:
@@ -187,11 +84,14 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: PluginSet | 
     problems = check_production(settings)
     if problems:
         raise RuntimeError(f"refusing to start ({settings['ENV']}): " + "; ".join(problems))
-    app = App(__name__, instance_path=settings["INSTANCE_PATH"])
+    # The app's class gives Flask's own url_for, context processing and ensure_sync when that device is off.
+    app_class = speedups_flask.faster(App) if "flask" in speedups.devices_on(settings["SPEEDUPS"]) else App
+    app = app_class(__name__, instance_path=settings["INSTANCE_PATH"])
     from lms.web import PageEnvironment
 
     app.jinja_environment = PageEnvironment  # before anything creates app.jinja_env
     app.config.update(settings)
+    speedups.init_app(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_plugins(app, plugins or PluginSet.discover())
     configure_advancement(app)

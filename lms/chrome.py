@@ -13,8 +13,8 @@ from typing import Any
 from flask import current_app, get_flashed_messages, request, url_for
 from markupsafe import Markup, escape
 
-from lms.auth.csrf_tokens import current_token
 from lms.auth.principal import current_person
+from lms.speedups.flask_wtf import current_token
 
 NAME, TOKEN, NONCE = "\x00name\x00", "\x00csrf\x00", "\x00nonce\x00"
 MAX_SHAPES = 512  # distinct menus kept per process; plenty for every role combination

@@ -41,6 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     # Echo SQL to the log (debugging only).
     "SQL_ECHO": False,
+    # The speed devices of lms.speedups, which reach into libraries' private APIs: "on", "off" (every library's
+    # stock behaviour), or the names of those to turn off, comma-separated (flask, flask_login, flask_wtf,
+    # sqlalchemy, weasyprint, pyhanko). Turning them off shows whether a fault comes from one of them.
+    "SPEEDUPS": "on",
     # Load sample organisations, people and progress (refused when ENV is production).
     "DEMO": False,
     # Password of every demo account.

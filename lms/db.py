@@ -15,6 +15,9 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
+from lms import speedups
+from lms.speedups import sqlalchemy as sqlalchemy_device
+
 log = logging.getLogger(__name__)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -97,6 +100,8 @@ def _configure_sqlite(engine: Engine) -> None:
 def init_app(app: Flask) -> None:
     """Create the engine and its kept reading connections; close each context's session at its end."""
     engine = app.extensions["lms.engine"] = make_engine(app.config["DATABASE_URL"], app.config["SQL_ECHO"])
+    if not speedups.is_on(app, sqlalchemy_device.DEVICE):  # hot reads through SQLAlchemy (lms.plain_query)
+        engine.update_execution_options(**{sqlalchemy_device.STOCK_OPTION: True})
     kept = app.extensions["lms.readers"] = KeptConnections()
     event.listen(engine, "engine_disposed", kept.drop)
     app.teardown_appcontext(release)

@@ -53,11 +53,9 @@ class PrefixDispatch:
 def lean_app(app: Flask, name: str) -> Flask:
     """A Flask app sharing app's config and extensions (engine, plugin hooks, caches), with no sessions.
 
-    It is the main app's class, so it too remembers which functions are synchronous and its URL matches.
+    It is the main app's class, so the same speed devices are on in both.
     """
-    from lms.app import App
-
-    lean = App(name, instance_path=app.instance_path)
+    lean = type(app)(name, instance_path=app.instance_path)
     lean.config = app.config
     lean.session_interface = _NoSessions()
     lean.extensions = app.extensions

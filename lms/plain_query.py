@@ -1,10 +1,9 @@
 """Core SELECTs compiled once per dialect and run on the DBAPI cursor: for the reads every page makes.
 
-SQLAlchemy caches a statement's compiled form, yet each ``Connection.execute`` still cost about 380,000
-instructions here (events, execution context, result metadata, rows), more than SQLite's own work and
-6 % of a rendered dashboard for its sign-in lookup alone. The statements stay written in SQLAlchemy and run
-on the same connection, inside the same transaction. ``rows`` and ``scalars`` give the driver's values
-with no result processing (nor SQL_ECHO logging): integers, text, and booleans (0 or 1 on SQLite).
+The statements stay written in SQLAlchemy and run on the same connection, inside the same transaction, on
+the cursor through the speed device ``lms.speedups.sqlalchemy`` (which says why), or through SQLAlchemy's
+``Connection.execute`` when that device is off. ``rows`` and ``scalars`` give the driver's values with no
+result processing: integers, text, and booleans (0 or 1 on SQLite; True or False through SQLAlchemy).
 ``records`` gives named rows with each column's type converting what the driver read (dates and JSON
 stored as text on SQLite, floats read as NUMERIC on PostgreSQL), chosen once per dialect from the
 driver's description of the columns, as SQLAlchemy chooses them.
@@ -17,6 +16,8 @@ from typing import Any, Callable
 
 from sqlalchemy import Connection
 from sqlalchemy.sql import Select
+
+from lms.speedups import sqlalchemy as sqlalchemy_device
 
 
 class PlainQuery:
@@ -43,25 +44,13 @@ class PlainQuery:
         return self._run(connection, params)[0]
 
     def _run(self, connection: Connection, params: dict[str, Any]) -> tuple[list[tuple], Any]:
-        """The rows, and the driver's description of their columns."""
+        """The rows, and the driver's description of their columns (None through SQLAlchemy)."""
+        if connection.get_execution_options().get(sqlalchemy_device.STOCK_OPTION):
+            return [tuple(row) for row in connection.execute(self.statement, params)], None
         sql, positions, fixed = self._for(connection)
         values = {**fixed, **params}
         arguments = [values[name] for name in positions] if positions is not None else values
-        cursor = connection.connection.driver_connection.cursor()
-        # The engine's cursor events still see the query (tests count queries with them). None is listened
-        # to in service, so each is only called when it has listeners: calling an empty one cost 2.4 µs,
-        # asking whether it has any 0.9 µs.
-        events = connection.dispatch
-        if events.before_cursor_execute:
-            events.before_cursor_execute(connection, cursor, sql, arguments, None, False)
-        try:
-            cursor.execute(sql, arguments)
-            rows, description = cursor.fetchall(), cursor.description
-        finally:
-            cursor.close()
-        if events.after_cursor_execute:
-            events.after_cursor_execute(connection, cursor, sql, arguments, None, False)
-        return rows, description
+        return sqlalchemy_device.run(connection, sql, arguments)
 
     def scalars(self, connection: Connection, **params: Any) -> list:
         return [row[0] for row in self.rows(connection, **params)]
@@ -69,13 +58,15 @@ class PlainQuery:
     def records(self, connection: Connection, **params: Any) -> list[tuple]:
         """Rows as named tuples (``record.status``) of the values the columns' types give."""
         rows, description = self._run(connection, params)
+        make = self._record_type()._make
+        if description is None:  # through SQLAlchemy: its result already holds the types' values
+            return [make(row) for row in rows]
         dialect = connection.dialect
         processors = self._processors.get(dialect.name)
         if processors is None:
             processors = self._processors[dialect.name] = [
                 column.type.dialect_impl(dialect).result_processor(dialect, described[1])
                 for column, described in zip(self.statement.selected_columns, description)]
-        make = self._record_type()._make
         return [make(value if process is None else process(value) for process, value in zip(processors, row))
                 for row in rows]
 

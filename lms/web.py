@@ -19,8 +19,8 @@ from werkzeug.routing import BuildError
 
 from lms import db
 from lms.auth.models import Role
-from lms.auth.csrf_tokens import current_token
 from lms.auth.principal import current_person
+from lms.speedups.flask_wtf import current_token
 from lms import chrome
 from lms.errors import DomainError
 from lms.kinds.base import template_loader
@@ -51,6 +51,7 @@ class NavItem:
 DEFAULT_NAVIGATION = (
     NavItem("My learning", "learning.dashboard"),
     NavItem("Catalogue", "catalog.index"),
+    NavItem("Eligibility", "eligibility.mine"),
     NavItem("Cohorts", "cohorts.home"),
     NavItem("Facilitate", "cohorts.facilitate", (Role.FACILITATOR,)),
     NavItem("Organisation admin", "orgs.home", (Role.ORG_ADMIN,)),
@@ -133,8 +134,14 @@ def _marked(items: list[NavItem]) -> NavItem | None:
     return best
 
 
+def register_footer_link(app: Flask, text: str, endpoint: str) -> None:
+    """Add a footer link to a page that takes no arguments (plugins call this from lms_configure_app)."""
+    app.extensions.setdefault("lms.footer", list(FOOTER_LINKS)).append((text, endpoint))
+
+
 def footer_items() -> list[dict]:
-    return [{"text": text, "href": href} for text, endpoint in FOOTER_LINKS if (href := _link(endpoint))]
+    links = current_app.extensions.get("lms.footer", FOOTER_LINKS)
+    return [{"text": text, "href": href} for text, endpoint in links if (href := _link(endpoint))]
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -233,9 +240,9 @@ def wants_json() -> bool:
     return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
 
 
-def error_page(status: int, message: str, title: str | None = None) -> str:
+def error_page(status: int, message: str, title: str | None = None, ways: tuple = ()) -> str:
     return render_template("error.html", status=status, title=title or _TITLES.get(status, "There is a problem"),
-                           message=message)
+                           message=message, ways=ways)
 
 
 def _message(error: HTTPException) -> str:
@@ -256,7 +263,10 @@ def configure_errors(app: Flask) -> None:
         if wants_json():
             body = {"error": error.message, **({"field": error.field} if error.field else {})}
             return jsonify(body), error.status
-        return error_page(error.status, error.message), error.status
+        # A gate's refusal (it carries ways) also links to the training that meets what is missing.
+        ways = getattr(error, "ways", None)
+        title = "You are not yet eligible" if ways is not None else None
+        return error_page(error.status, error.message, title, ways or ()), error.status
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

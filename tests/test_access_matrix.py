@@ -62,8 +62,12 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "learning.bundle": ("/learning/induction", learner_pages()),
     "learning.module": ("/learning/induction/{module}", learner_pages()),
     "learning.activity": ("/learning/induction/{module}/lesson", learner_pages()),
+    # Nobody in the demo has completed the induction: the bundle's own page says where things stand.
+    "learning.completed": ("/learning/induction/completed", expect(REDIRECT)),
     "learning_record.index": ("/my-learning-record/", signed_in()),
     "learning_record.download": ("/my-learning-record/download", signed_in()),
+    "learning_record.transcript_csv": ("/my-learning-record/transcript.csv", signed_in()),
+    "learning_record.transcript_pdf": ("/my-learning-record/transcript.pdf", signed_in()),
     "eligibility.mine": ("/profile", signed_in()),
     "eligibility.person": ("/people/{joiner}/profile", expect(MISSING, anonymous=REDIRECT, learner=OK, org_admin=OK,
                                                               platform_admin=OK)),
@@ -125,8 +129,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 # Endpoints that only take POST: their GET answers 405 for everyone (their access is tested by their areas).
 POST_ONLY = {"auth.sign_out", "learning.enrol", "orgs.join_links_csv", "orgs.change_local_module",
              "orgs.password_reset", "orgs.change_role", "certificates.reissue", "notices.read_all",
-             "notices.read_one", "cohorts.decide", "cohorts.join_directory", "cohorts.leave_directory",
-             "cohorts.cancel_session", "cohorts.cancel_cohort", "cohorts.finish"}
+             "notices.read_one", "auth.time_zone", "cohorts.decide", "cohorts.join_directory",
+             "cohorts.leave_directory", "cohorts.cancel_session", "cohorts.cancel_cohort", "cohorts.finish"}
 
 
 @pytest.fixture

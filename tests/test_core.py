@@ -196,6 +196,7 @@ def test_a_read_connection_leaves_no_transaction_open(app, session):
         assert not raw.in_transaction if not postgres else not raw.autocommit  # back in the pool as it was
 
 
+@pytest.mark.speedups_on("flask")  # the device under test
 @pytest.mark.parametrize("path", ["/sign-in", "/xapi/about"])  # the main app, and the LRS's lean app
 def test_the_app_asks_whether_a_function_is_a_coroutine_once(app, client, monkeypatch, path):  # noqa: ANN001
     """Flask's ensure_sync inspected every handler and view on every request; the app remembers the answer."""

@@ -159,13 +159,13 @@ def nav_texts(page: str) -> list[str]:
 def test_navigation_follows_the_persons_roles(client, make_org, make_user, login_as):
     org = make_org()
     learner_page = login_as(make_user(org=org)).get("/account").get_data(as_text=True)
-    assert nav_texts(learner_page) == ["My learning", "Catalogue", "Cohorts"]
+    assert nav_texts(learner_page) == ["My learning", "Catalogue", "Eligibility", "Cohorts"]
     admin = make_user(org=org, roles=[Role.ORG_ADMIN])
     assert nav_texts(login_as(admin).get("/account").get_data(as_text=True)) == [
-        "My learning", "Catalogue", "Cohorts", "Organisation admin"]
+        "My learning", "Catalogue", "Eligibility", "Cohorts", "Organisation admin"]
     facilitator = make_user(org=org, roles=[Role.FACILITATOR])
     assert nav_texts(login_as(facilitator).get("/account").get_data(as_text=True)) == [
-        "My learning", "Catalogue", "Cohorts", "Facilitate"]
+        "My learning", "Catalogue", "Eligibility", "Cohorts", "Facilitate"]
 
 
 def test_navigation_leaves_out_endpoints_that_do_not_exist_and_marks_the_current_page(app, client, make_user,
@@ -342,6 +342,7 @@ def test_copy_assets_says_what_is_missing(tmp_path):
         copy_assets(tmp_path, tmp_path / "out")
 
 
+@pytest.mark.speedups_on("flask")  # the device under test
 def test_addresses_are_built_once_per_mount_point_and_are_what_flask_builds(app, monkeypatch):
     """The app remembers a plain in-request address; never across mount points, schemes or hosts."""
     from flask import Flask, url_for
@@ -398,46 +399,7 @@ def test_dates_read_day_month_name_year_in_english(month):
     assert format_date(None) == ""
 
 
-def test_a_matched_address_is_reused_and_is_what_flask_matches(test_config, monkeypatch):
-    """A successful match is kept per address and method; failures and non-Werkzeug converters are matched each time."""
-    from werkzeug.routing import BaseConverter, MapAdapter
-
-    class Upper(BaseConverter):
-        def to_python(self, value: str) -> str:
-            return value.upper()
-
-    app = create_app(test_config)
-    app.url_map.converters["upper"] = Upper
-    popped = []
-
-    @app.url_value_preprocessor
-    def _pop(endpoint: str | None, values: dict | None) -> None:
-        if values and "code" in values:
-            popped.append(values.pop("code"))
-
-    app.add_url_rule("/probe/<code>/<int:number>", "probe", lambda number: f"number {number!r}")
-    app.add_url_rule("/shout/<upper:word>", "shout", lambda word: word)
-    matched = []
-    real_match = MapAdapter.match
-
-    def counted_match(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        matched.append((self.path_info, self.default_method))
-        return real_match(self, *args, **kwargs)
-
-    monkeypatch.setattr(MapAdapter, "match", counted_match)
-    client = app.test_client()
-    for _ in range(3):
-        assert client.get("/probe/x/7").get_data(as_text=True) == "number 7"
-    assert matched.count(("/probe/x/7", "GET")) == 1
-    assert popped == ["x", "x", "x"]  # the kept values are copied: the preprocessor's pop left them whole
-    assert client.head("/probe/x/7").status_code == 200 and matched.count(("/probe/x/7", "HEAD")) == 1
-    assert client.get("/probe/y/8").get_data(as_text=True) == "number 8"
-    for _ in range(2):
-        assert client.get("/shout/hi").get_data(as_text=True) == "HI"
-        assert client.get("/probe/x/seven").status_code == 404
-    assert matched.count(("/shout/hi", "GET")) == 2 and matched.count(("/probe/x/seven", "GET")) == 2
-
-
+@pytest.mark.speedups_on("flask")  # the device under test
 def test_context_processors_run_once_each_and_their_values_stand_as_in_flask(test_config):
     from flask import Blueprint, render_template_string
 

@@ -24,6 +24,9 @@ class Role(StrEnum):
         return self.value.replace("org_", "organisation ").replace("_", " ").capitalize()
 
 
+DEFAULT_TIME_ZONE = "Europe/London"
+
+
 class User(SQLModel, table=True):
     __tablename__ = "users"
     # An organisation's people listed by name, a page at a time (admin pages, 100,000+ people).
@@ -42,6 +45,9 @@ class User(SQLModel, table=True):
     session_version: int = 1
     # Bumped with every change to the person's own records (lms.pages): their cached pages are then stale.
     learning_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The IANA time zone (zoneinfo) the person's transcript and learning record show times in.
+    time_zone: str = Field(default=DEFAULT_TIME_ZONE, max_length=64,
+                           sa_column_kwargs={"server_default": DEFAULT_TIME_ZONE})
     created_at: datetime = Field(default_factory=utcnow)
     last_sign_in_at: datetime | None = None
 

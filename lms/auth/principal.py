@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import g
-from flask_login import current_user
 from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, select
 
 from lms.auth.models import Role, RoleAssignment, User
 from lms.plain_query import PlainQuery
+from lms.speedups import flask_login as flask_login_device
 
 
 @dataclass(frozen=True)
@@ -100,9 +99,8 @@ _PRINCIPAL = PlainQuery(
 
 
 def current_person() -> Principal | AnonymousPrincipal:
-    """Flask-Login's ``current_user`` itself rather than its proxy, for code that reads it several times.
+    """The signed-in person (or the anonymous one): Flask-Login's ``current_user`` itself, not its proxy.
 
     Each read of the proxy (``current_user.id``) looks the person up again through two more proxies.
     """
-    found = g._get_current_object().get("_login_user")  # where Flask-Login keeps whom it has loaded
-    return found if found is not None else current_user._get_current_object()
+    return flask_login_device.current_person()

@@ -4,35 +4,23 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from functools import lru_cache, wraps
+from functools import wraps
 from typing import Callable
 
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
-from flask_login.utils import _create_identifier, login_url
+from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import db
-from lms.auth import csrf_tokens, throttle
+from lms.auth import throttle
 from lms.auth.cookies import SlidingCookieSessionInterface
 from lms.auth.principal import AnonymousPrincipal, Principal, load_principal, read_principal  # noqa: F401  (tests import it here)
+from lms.speedups import flask_login as flask_login_device
+from lms.speedups import flask_wtf as flask_wtf_device
 
-
-class SafeMethodsFirstCSRF(CSRFProtect):
-    """Flask-WTF's CSRF protection, asking first whether the request's method needs a token at all.
-
-    Flask-WTF looks up whether the view is exempt before it looks at the method, on every GET: seven
-    reads through proxies for a check whose answer a GET never uses.
-    """
-
-    def protect(self, apply_exemptions: bool = False) -> None:
-        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
-            return
-        super().protect(apply_exemptions)
-
-
-csrf = SafeMethodsFirstCSRF()
+csrf = CSRFProtect()
 login_manager = LoginManager()
 # Paths that are never cached and that a browser caches for a day.
 STATIC_PREFIXES = ("/assets/", "/static/")
@@ -58,24 +46,6 @@ def _load_user(token: str) -> Principal | None:
     if principal is None or not principal.is_active or principal.session_version != int(version):
         return None
     return principal
-
-
-@lru_cache(maxsize=4096)
-def _identifier(_forwarded_for: str | None, _address: str | None, _user_agent: str | None) -> str:
-    # The arguments are only the cache's key: the request holds the same values, which Flask-Login reads.
-    return _create_identifier()
-
-
-def client_identifier() -> str:
-    """Flask-Login's session-protection identifier of the client, remembered by what it is made of.
-
-    Flask-Login hashes the client's address and browser with SHA-512 on every request that loads the person.
-    """
-    environ = request.environ
-    return _identifier(environ.get("HTTP_X_FORWARDED_FOR"), environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT"))
-
-
-login_manager._session_identifier_generator = client_identifier  # Flask-Login's hook for it (no public setter)
 
 
 @login_manager.unauthorized_handler
@@ -107,7 +77,7 @@ def configure_security(app: Flask) -> None:
     app.session_interface = SlidingCookieSessionInterface()
     trust_proxies(app)
     csrf.init_app(app)
-    csrf_tokens.init_app(app)
+    flask_wtf_device.init_app(app)
     throttle.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -122,7 +92,7 @@ def configure_security(app: Flask) -> None:
         namespace.csp_nonce = secrets.token_urlsafe(16)
         # Load the person afresh for every request, even when requests share an app context
         # (as they do in tests), so a session ended elsewhere is noticed at once.
-        namespace.pop("_login_user", None)
+        flask_login_device.forget_loaded_person(namespace)
 
     hsts = [("Strict-Transport-Security", HSTS)] if app.config["ENV"] == "production" else []
 

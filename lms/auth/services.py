@@ -21,6 +21,7 @@ from lms.auth.passwords import (  # noqa: F401  (part of this module's interface
 from lms.auth.principal import Principal, load_principal
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, Forbidden, NotFound
+from lms.timezones import checked
 from lms.orgs.models import Organisation
 
 ADMIN_ROLES = (Role.ORG_ADMIN, Role.PLATFORM_ADMIN)
@@ -294,3 +295,12 @@ def __getattr__(name: str):  # noqa: ANN202
 
         return getattr(links, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def set_time_zone(session: Session, user_id: int, name: str) -> str:
+    """Keep the time zone a person chose (one of ``lms.timezones.zone_names``); returns it."""
+    user = get_user(session, user_id)
+    user.time_zone = checked(name)
+    session.add(user)
+    session.flush()
+    return user.time_zone

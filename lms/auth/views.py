@@ -17,6 +17,7 @@ from lms.auth.principal import current_person, load_principal
 from lms.auth.security import start_session
 from lms.auth.throttle import count_failure, first_in_a_while, forgive, spend, wait_for
 from lms.errors import DomainError
+from lms.timezones import zone_names
 from lms.orgs.models import Organisation
 from lms.web import SERVICE_NAME
 
@@ -129,7 +130,17 @@ def account():
             return redirect(url_for(".account"))
     summary = services.account_summary(db.session(), current_user.id)
     status = 400 if form.errors else 200
-    return render_template("auth/account.html", title="Your account", form=form, summary=summary), status
+    return render_template("auth/account.html", title="Your account", form=form, summary=summary,
+                           zones=zone_names()), status
+
+
+@bp.post("/account/time-zone")
+@login_required
+def time_zone():
+    """Set the zone the person's transcript and record show times in (a choice from a list: anything else, 400)."""
+    chosen = services.set_time_zone(db.session(), current_user.id, request.form.get("time_zone", ""))
+    flash(f"Times in your learning record are now shown in {chosen.replace('_', ' ')} time.", "success")
+    return redirect(url_for(".account"))
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])

@@ -85,6 +85,7 @@ class Bundle:
     validity_months: int | None = None  # None: the certificate never expires
     requires: Requirement | None = None  # a gate on enrolment and assignment (lms.learning.gates)
     approval: str = "none"  # "manager": a cohort booking waits for the line manager's approval
+    audiences: tuple[str, ...] = ()  # who it is for, as the catalogue filters (manifest.AUDIENCE_GROUPS)
 
     @property
     def all_module_ids(self) -> tuple[str, ...]:

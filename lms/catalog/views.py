@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
@@ -16,9 +16,11 @@ from lms import db
 from lms.api import catalog
 from lms.auth.principal import current_person
 from lms.catalog.registry import Bundle, Catalog, Module
+from lms.catalog.search import LENGTHS, matches, read_filters
 from lms.kinds.lesson import IMAGE_SUFFIXES
 from lms.learning.completion import module_count, required_modules
 from lms.learning.services import enrolled_bundle_ids, local_modules_of
+from lms.plugins.manifest import AUDIENCE_GROUPS
 
 bp = Blueprint("catalog", __name__)
 
@@ -68,6 +70,7 @@ class Gate:
 
     requirement: str  # in words, e.g. "a valid Core management certificate"
     missing: tuple[str, ...] | None  # None when nobody is signed in
+    ways: tuple[tuple[str, str], ...] = ()  # bundles (id, title) whose certificates meet what is missing
 
 
 def _gates(bundles: list[Bundle], enrolled: dict[str, str]) -> dict[str, Gate]:
@@ -79,23 +82,36 @@ def _gates(bundles: list[Bundle], enrolled: dict[str, str]) -> dict[str, Gate]:
     from lms.learning.gates import check
 
     held = credentials_of(db.session(), current_user.id) if current_user.is_authenticated else None
-    return {
-        b.id: Gate(requirement_text(b), None if held is None else check(b.requires, held, names()).missing)
-        for b in gated
-    }
+    gates = {}
+    for b in gated:
+        result = None if held is None else check(b.requires, held, names())
+        gates[b.id] = Gate(requirement_text(b), result and result.missing, result.ways if result else ())
+    return gates
 
 
 @bp.route("/catalogue")
 def index() -> str:
+    """The catalogue, searched and filtered by a GET form (works without JavaScript; see lms.catalog.search)."""
     content = catalog()
+    present = list(dict.fromkeys(b.category for b in content.bundles.values()))
+    filters = read_filters(request.args, content, present)
     # Bundles are already in display order (by category, then title).
-    categories = [
-        (CATEGORY_TITLES.get(category, category.capitalize()), [_facts(content, b) for b in bundles])
-        for category, bundles in groupby(content.bundles.values(), key=lambda b: b.category)
-    ]
+    shown = [f for f in (_facts(content, b) for b in content.bundles.values())
+             if matches(filters, f.bundle, f.minutes, content)]
+    categories = [(CATEGORY_TITLES.get(category, category.capitalize()), list(entries))
+                  for category, entries in groupby(shown, key=lambda f: f.bundle.category)]
     enrolled = _enrolments()
-    return render_template("catalog/index.html", title="Catalogue of training", categories=categories,
-                           enrolled=enrolled, gates=_gates(list(content.bundles.values()), enrolled))
+    used = {s for b in content.bundles.values() for s in b.standards}
+    choices = {
+        "category": [(c, CATEGORY_TITLES.get(c, c.capitalize())) for c in present],
+        "audience": [(a, t) for a, t in AUDIENCE_GROUPS.items() if any(a in b.audiences for b in content.bundles.values())],
+        "length": [(value, label) for value, label, _ in LENGTHS],
+        "standard": [(s.id, s.title) for s in content.standards.values() if s.id in used],
+    }
+    title = "Catalogue of training" + (": search results" if filters.active else "")
+    return render_template("catalog/index.html", title=title, categories=categories, found=len(shown),
+                           filters=filters, choices=choices, enrolled=enrolled,
+                           gates=_gates([f.bundle for f in shown], enrolled))
 
 
 @bp.route("/catalogue/<bundle_id>")

@@ -1,9 +1,11 @@
 """Lessons: Markdown split into pages at each level-two heading, rendered once and sanitised.
 
-At run time a lesson shows one page at a time with "Previous" and "Continue" buttons; each press
-saves the page the person is on, so they resume there. Pages are reached in order: the furthest one
-reached is kept (``REACHED``), a press on a page beyond it is refused, and only "Continue" on the last
-page, once reached, completes the lesson, so a lesson is complete only when all its pages were shown.
+At run time a lesson shows one page at a time, each at its own address (step ``page/N``, so the
+browser's Back button and bookmarks work), with a contents list and "Previous" and "Continue". Each
+press saves the page the person is on, so they resume there. Pages are reached in order: the furthest
+one reached is kept (``REACHED``); any page up to it can be shown again, a page beyond it is not shown
+and a press on it is refused, and only "Continue" on the last page, once reached, completes the lesson,
+so a lesson is complete only when all its pages were shown.
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ def _split_pages(tokens: list[Any]) -> list[tuple[str, list[Any]]]:
     return [p for p in pages if p[0] or any(t.type != "heading_open" for t in p[1])] if pages[0][1] else pages[1:]
 
 
+def page_step(number: int) -> str:
+    """The step (and so the address) of a lesson's page."""
+    return f"page/{number}"
+
+
 class LessonKind(ActivityKind):
     name = "lesson"
     label = "Lesson"
@@ -111,23 +118,36 @@ class LessonKind(ActivityKind):
     # Run time ------------------------------------------------------------------------------
 
     def show(self, run: Run, step: str) -> Screen:
-        if step:
-            raise NotFound("There is no such page in this lesson")
         pages = run.content.pages
-        index = min(max(run.progress.position, 0), len(pages) - 1)
-        return Screen("kinds/lesson/page.html", pages[index].title, {
-            "lesson_page": pages[index], "number": index + 1, "count": len(pages), "lesson_title": run.content.title,
+        reached = min(self.reached(run), len(pages))
+        number = self._page_of(step, len(pages))
+        if number is None:
+            number = min(max(run.progress.position, 0), len(pages) - 1) + 1
+        elif number > reached:
+            raise NotFound(f"You have not reached this page yet: you have read up to page {reached} of {len(pages)}")
+        return Screen("kinds/lesson/page.html", pages[number - 1].title, {
+            "lesson_page": pages[number - 1], "number": number, "count": len(pages), "reached": reached,
+            "lesson_title": run.content.title, "contents": [page.title for page in pages],
         })
 
-    def submit(self, run: Run, step: str, form: FormData) -> str | None:
-        if step:
+    @staticmethod
+    def _page_of(step: str, count: int) -> int | None:
+        """The page a step names (``page/N``), None for "" (where the person is); anything else is not found."""
+        if not step:
+            return None
+        number = whole_number(step.removeprefix("page/"), 1, count) if step.startswith("page/") else None
+        if number is None:
             raise NotFound("There is no such page in this lesson")
+        return number
+
+    def submit(self, run: Run, step: str, form: FormData) -> str | None:
         count = len(run.content.pages)
+        from_step = self._page_of(step, count)
         action, page = one_value(form, "action"), one_value(form, "page")
         if action not in ("next", "previous"):
             raise DomainError("Choose Continue or Previous", field="action")
         # The page the form was shown on, not the saved position: a repeated click moves one page.
-        number = whole_number(page, 1, count)
+        number = whole_number(page, 1, count) if page or from_step is None else from_step
         if number is None:
             raise DomainError(f"The page must be a number from 1 to {count}", field="page")
         reached = self.reached(run)
@@ -138,11 +158,11 @@ class LessonKind(ActivityKind):
             run.emit("experienced", page=number)
         if action == "previous":
             run.progress.position = max(number - 2, 0)
-            return ""
+            return page_step(max(number - 1, 1))
         if number < count:
             run.progress.position = number
             run.progress.state = {**(run.progress.state or {}), REACHED: max(reached, number + 1)}
-            return ""
+            return page_step(number + 1)
         run.progress.position = count - 1
         run.complete()
         return None

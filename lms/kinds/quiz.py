@@ -4,11 +4,17 @@ At run time an attempt draws ``questions_per_attempt`` questions at random and a
 page; each answer is saved as it is given and followed by feedback on every option chosen. When
 the last is answered the attempt is scored; a pass completes the activity, a fail may be retried
 with a new draw while attempts remain. Coming back resumes at the first unanswered question.
+
+A question's ``explanation`` says why its right answer is right; it is shown with the feedback on each
+answer. The result page goes through the attempt's questions, and shows which answers were right as the
+check's ``reveal_answers`` allows: after every attempt, only once passed (an assessed check whose
+questions come round again), or never.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -34,6 +40,7 @@ class QuestionSpec(Strict):
     type: Literal["single", "multiple"]
     prompt: Text
     hint: str | None = None
+    explanation: Text | None = Field(default=None, description="why the right answer is right, shown after answering")
     options: list[OptionSpec] = Field(min_length=2, max_length=8)
 
     @model_validator(mode="after")
@@ -58,6 +65,8 @@ class QuizContent(Strict):
     pass_mark: int = Field(ge=1, le=100, description="percentage of correct answers needed")
     questions_per_attempt: int = Field(ge=1)
     max_attempts: int = Field(default=0, ge=0, description="0 means unlimited")
+    reveal_answers: Literal["after_attempt", "after_pass", "never"] = Field(
+        default="after_attempt", description="when the result page shows which answers were right")
     questions: list[QuestionSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -73,6 +82,21 @@ class QuizContent(Strict):
 
     def question(self, question_id: str) -> QuestionSpec | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    def reveals(self, attempt: QuizAttempt) -> bool:
+        """Whether a finished attempt's result may show the right answers."""
+        return attempt.submitted_at is not None and (
+            self.reveal_answers == "after_attempt" or (self.reveal_answers == "after_pass" and bool(attempt.passed)))
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """One question of a finished attempt on its result page: what was chosen, and whether it was right."""
+
+    question: QuestionSpec
+    chosen: tuple[OptionSpec, ...]
+    correct: bool
+    right: tuple[OptionSpec, ...]  # the right options: empty when the check does not reveal them
 
 
 class QuizKind(ActivityKind):
@@ -103,9 +127,15 @@ class QuizKind(ActivityKind):
                 "quiz": quiz, "attempt": attempt, "question": questions[index], "number": index + 1,
                 "count": len(questions),
             })
+        reveal = quiz.reveals(attempt)
+        review = [Reviewed(q, tuple(o for o in q.options if o.id in attempt.answers.get(q.id, ())),
+                           q.is_correct(attempt.answers.get(q.id, [])),
+                           tuple(o for o in q.options if o.correct) if reveal else ())
+                  for q in _drawn(quiz, attempt)]
         return Screen("kinds/quiz/result.html", "Your result", {
             "quiz": quiz, "attempt": attempt, "correct": _correct_count(quiz, attempt),
-            "count": len(attempt.question_ids), "can_retry": _can_retry(quiz, attempt),
+            "count": len(attempt.question_ids), "can_retry": _can_retry(quiz, attempt), "review": review,
+            "reveal": reveal,
         })
 
     def _feedback(self, run: Run, attempt: QuizAttempt | None, question_id: str) -> Screen:

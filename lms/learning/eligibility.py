@@ -21,7 +21,8 @@ from lms.db import utcnow
 from lms.errors import DomainError, Forbidden, NotFound
 from lms.learning.advancement import advancement_rules
 from lms.learning.context import catalog
-from lms.learning.gates import Credential, GateResult, Names, Requirement, as_tree, check, describe
+from lms.learning.gates import (Credential, GateResult, HoldCertificate, MeetStandard, Names, Requirement, as_tree,
+                                check, describe, leaves)
 
 BUNDLE_PREFIX = "bundle:"
 
@@ -56,31 +57,34 @@ class GateNotMet(Forbidden):
     """Refused because the person lacks certificates or standards the bundle requires (403: the request is
     understood and allowed in form, but this person may not start it until their credentials change)."""
 
-    def __init__(self, message: str, missing: dict[int, tuple[str, ...]]):
+    def __init__(self, message: str, missing: dict[int, tuple[str, ...]], ways: tuple[tuple[str, str], ...] = ()):
         super().__init__(message)
         self.missing = missing  # user id -> what each person lacks
+        self.ways = ways  # the bundles (id, title) whose certificates would meet what is missing
 
 
 def require_gate(session: Session, user_id: int, bundle: Bundle) -> None:
     """Raise GateNotMet naming what is missing, unless the person meets the bundle's gate."""
     result = bundle_gate(session, user_id, bundle)
     if not result.met:
-        raise GateNotMet(f"Not yet eligible for {bundle.title}: {'; '.join(result.missing)}", {user_id: result.missing})
+        raise GateNotMet(f"Not yet eligible for {bundle.title}: {'; '.join(result.missing)}", {user_id: result.missing},
+                         result.ways)
 
 
 def require_gates(session: Session, users: Iterable[User], bundle: Bundle) -> None:
     """All or nothing for an assignment: raise GateNotMet naming every person who does not meet the gate."""
     if bundle.requires is None:
         return
-    refused = {}
+    refused, ways = {}, {}
     for user in users:
         result = bundle_gate(session, user.id, bundle)
         if not result.met:
             refused[user.id] = (user.name, result.missing)
+            ways.update(result.ways)
     if refused:
         people = "; ".join(f"{name} ({', '.join(lacks)})" for name, lacks in refused.values())
         raise GateNotMet(f"Not yet eligible for {bundle.title}: {people}",
-                         {user_id: lacks for user_id, (_, lacks) in refused.items()})
+                         {user_id: lacks for user_id, (_, lacks) in refused.items()}, tuple(ways.items()))
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,16 @@ def overview(session: Session, user_id: int) -> list[Eligibility]:
     """The answer for every target, asking plugins for the person's credentials once."""
     held, now = credentials_of(session, user_id), utcnow()
     return [Eligibility(user_id, t, check(t.requires, held, names()), held, now) for t in targets()]
+
+
+def opened_by(session: Session, user_id: int, bundle: Bundle) -> list[Eligibility]:
+    """What the person is now eligible for that asks for this bundle's certificate or a standard it records."""
+    if bundle.certificate_template is None:
+        return []
+    counts = {HoldCertificate(bundle.id), *(MeetStandard(s) for s in bundle.standards)}
+    return [answer for answer in overview(session, user_id)
+            if answer.eligible and answer.target.id != BUNDLE_PREFIX + bundle.id and answer.target.requires is not None
+            and any(leaf in counts for _, leaf in leaves(answer.target.requires))]
 
 
 def profile_person(session: Session, actor: Principal, user_id: int) -> User:

@@ -101,10 +101,14 @@ class Names:
 
     certificates: Mapping[str, str] = field(default_factory=dict)  # bundle id -> bundle title
     standards: Mapping[str, str] = field(default_factory=dict)  # standard id -> title
+    # standard id -> the bundles whose certificates record it, in catalogue order: the ways to meet it
+    certified_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, catalog: Catalog) -> Names:
-        return cls({b.id: b.title for b in catalog.bundles.values()}, {s.id: s.title for s in catalog.standards.values()})
+        certified = [b for b in catalog.bundles.values() if b.certificate_template is not None]
+        return cls({b.id: b.title for b in catalog.bundles.values()}, {s.id: s.title for s in catalog.standards.values()},
+                   {s: tuple(b.id for b in certified if s in b.standards) for s in catalog.standards})
 
     def certificate(self, bundle_id: str) -> str:
         return f"{self.certificates.get(bundle_id, bundle_id)} certificate"
@@ -213,17 +217,46 @@ def as_tree(requirement: Requirement, credentials: Any, names: Names) -> dict[st
     return {key: [as_tree(p, credentials, names) for p in requirement.parts], "met": met}
 
 
+def ways_through(requirement: Requirement | None, credentials: Any, names: Names) -> tuple[tuple[str, str], ...]:
+    """The bundles whose certificates meet an unmet part of a requirement, as (bundle id, title), each once.
+
+    A certificate asked for is its own bundle's; a standard is met by any certified bundle that records it.
+    """
+    found: dict[str, str] = {}
+
+    def walk(part: Requirement) -> None:
+        if is_met(part, credentials):
+            return
+        if isinstance(part, HoldCertificate):
+            ids: tuple[str, ...] = (part.bundle_id,) if part.bundle_id in names.certificates else ()
+        elif isinstance(part, MeetStandard):
+            ids = names.certified_by.get(part.standard_id, ())
+        else:
+            for inner in part.parts:
+                walk(inner)
+            return
+        for bundle_id in ids:
+            found.setdefault(bundle_id, names.certificates[bundle_id])
+
+    if requirement is not None:
+        walk(requirement)
+    return tuple(found.items())
+
+
 @dataclass(frozen=True)
 class GateResult:
-    """Whether a person meets a requirement and, if not, what is missing (empty when met)."""
+    """Whether a person meets a requirement and, if not, what is missing (empty when met) and the bundles
+    whose certificates would meet it (``ways``: (bundle id, title))."""
 
     met: bool
     missing: tuple[str, ...] = ()
     requirement: Requirement | None = None
+    ways: tuple[tuple[str, str], ...] = ()
 
 
 def check(requirement: Requirement | None, credentials: Any, names: Names) -> GateResult:
     """No requirement is always met."""
     if requirement is None:
         return GateResult(True)
-    return GateResult(is_met(requirement, credentials), tuple(missing(requirement, credentials, names)), requirement)
+    return GateResult(is_met(requirement, credentials), tuple(missing(requirement, credentials, names)), requirement,
+                      ways_through(requirement, credentials, names))

@@ -49,6 +49,13 @@ def local_modules_of(session: Session, user_id: int, organisation_id: int | None
     return local_module_ids(session, organisation_id, bundle)
 
 
+def completed_enrolment(session: Session, user_id: int, bundle_id: str) -> Enrolment | None:
+    """The person's enrolment on a bundle if they have completed it (a bundle not in the catalogue: not found)."""
+    catalog().bundle(bundle_id)
+    enrolment = _existing(session, user_id, bundle_id)
+    return enrolment if enrolment is not None and enrolment.status == EnrolmentStatus.COMPLETED else None
+
+
 def _existing(session: Session, user_id: int, bundle_id: str) -> Enrolment | None:
     return session.exec(select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.bundle_id == bundle_id)).first()
 

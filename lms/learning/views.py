@@ -13,6 +13,7 @@ from lms.pages import personal_page
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError
 from lms.learning import services
+from lms.learning.eligibility import opened_by
 from lms.notices.services import unread_count
 
 bp = Blueprint("learning", __name__)
@@ -49,6 +50,23 @@ def bundle(bundle_id: str) -> str:
     return render_template("learning/bundle.html", title=overview.context.bundle.title, overview=overview)
 
 
+@bp.route("/learning/<bundle_id>/completed")
+@login_required
+def completed(bundle_id: str) -> Response | str:
+    """The end of a bundle: done, the certificate (from plugins' bundle_completed slot) and what it opens up.
+
+    Not kept rendered: a certificate's PDF is made after the completing request commits, and this page says
+    when it is ready.
+    """
+    session = db.session()
+    enrolment = services.completed_enrolment(session, current_user.id, bundle_id)
+    if enrolment is None:  # not completed (yet): the bundle's own page says where things stand
+        return redirect(url_for("learning.bundle", bundle_id=bundle_id))
+    bundle = services.catalog().bundle(bundle_id)
+    return render_template("learning/completed.html", title=f"You have completed {bundle.title}", bundle=bundle,
+                           enrolment=enrolment, opened=opened_by(session, current_user.id, bundle))
+
+
 @bp.route("/learning/<bundle_id>/<module_id>")
 @login_required
 @personal_page
@@ -81,8 +99,14 @@ def activity(bundle_id: str, module_id: str, activity_id: str, step: str = "") -
         db.rollback()
         page = services.activity_page(session, current_user, *where.values(), step, utcnow(), reads=db.reader())
         return _render_step(page, error), 400
-    for enrolment in result.completed_enrolments:
+    completed = list(result.completed_enrolments)
+    # The certificate moment: an activity that ends a bundle leads to the bundle's completion page, at once when
+    # the activity is finished, else from its last step (a knowledge check's result: see kinds/quiz/result.html).
+    finished_here = completed.pop(0) if completed and result.next_step is None else None
+    for enrolment in completed:
         flash(f"You have completed {services.catalog().bundle(enrolment.bundle_id).title}", "success")
+    if finished_here is not None:
+        return redirect(url_for("learning.completed", bundle_id=finished_here.bundle_id))
     if result.next_step is not None:
         return redirect(url_for("learning.activity", **where, **({"step": result.next_step} if result.next_step else {})))
     if result.module_completed or result.next_activity is None:

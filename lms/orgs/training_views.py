@@ -36,6 +36,7 @@ def assign(org):  # noqa: ANN001
     form.bundle_id.choices = [SelectChoice(b.id, b.title) for b in catalog().bundles.values()]
     chosen = _chosen_ids()
     refused: list[training.Refusal] = []
+    ways: tuple[tuple[str, str], ...] = ()  # the training whose certificates meet what the refused lack
     if request.method == "POST":
         valid = form.validate_on_submit()
         if form.validate_due(db.utcnow().date()) and valid:
@@ -44,7 +45,7 @@ def assign(org):  # noqa: ANN001
                 training.assign_training(session, current_user, org.id, ids, form.bundle_id.data,
                                          end_of_day(form.due_on))
             except GateNotMet as refusal:  # back to the form, naming each person and what they lack
-                refused = training.refusals(session, org.id, refusal)
+                refused, ways = training.refusals(session, org.id, refusal), refusal.ways
             except DomainError as error:
                 if not error.field or not hasattr(form, error.field):
                     raise
@@ -58,7 +59,7 @@ def assign(org):  # noqa: ANN001
     status = FORM_ERROR_STATUS if form.errors or refused else 200
     bundle = catalog().bundles.get(form.bundle_id.data or "")
     return render_template("orgs/assign.html", title="Assign training", org=org, form=form, people=people,
-                           refused=refused, has_errors=bool(refused), bundle_title=bundle.title if bundle else "",
+                           refused=refused, ways=ways, has_errors=bool(refused), bundle_title=bundle.title if bundle else "",
                            today_year=db.utcnow().year), status
 
 

@@ -47,9 +47,12 @@ class SignedIn(Protocol):
 
 
 class SlotContext(TypedDict, total=False):
-    """What a core page hands its slots: ``user``, the person looking at the page."""
+    """What a core page hands its slots: ``user``, the person looking at the page; on the page that ends a
+    bundle also the ``bundle`` and the person's ``enrolment`` on it."""
 
     user: Principal | SignedIn
+    bundle: Bundle
+    enrolment: Enrolment
 
 
 # Start-up: called once per app, in this order ------------------------------------------------------------
@@ -153,10 +156,12 @@ def lms_certificate_context(bundle: Bundle, enrolment: Enrolment, user: User) ->
 def lms_template_slot(slot: str, context: SlotContext) -> Markup | None:
     """Return HTML (a ``markupsafe.Markup``) for a named slot in a core page, or None to add nothing.
 
-    Called each time a page with the slot is rendered; the parts are joined in calling order. The one
-    slot core pages have: ``dashboard_after_bundles``, on the learner's dashboard. The dashboard only
+    Called each time a page with the slot is rendered; the parts are joined in calling order. The slots
+    core pages have: ``dashboard_after_bundles``, on the learner's dashboard. The dashboard only
     reads and opens no ORM session: read there with ``db.reader()``; and it is kept rendered per person,
-    so call ``touch_people`` when what it shows changes.
+    so call ``touch_people`` when what it shows changes. ``start_page``, on the start page, shown to anyone
+    signed in or not. ``bundle_completed`` (context: ``bundle``, ``enrolment``), on the page that ends a
+    bundle, which is not kept rendered.
     """
 
 

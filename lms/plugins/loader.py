@@ -119,7 +119,7 @@ def _load_bundle(bundle_id: str, folder: Path, modules: dict[str, Module], stand
         return None
     return Bundle(
         id=spec.id, version=spec.version, title=spec.title, summary=spec.summary, description=spec.description,
-        audience=spec.audience, category=spec.category, modules=tuple(spec.modules),
+        audience=spec.audience, audiences=tuple(spec.audiences), category=spec.category, modules=tuple(spec.modules),
         choice_groups=tuple(ChoiceGroup(g.id, g.title, g.min, tuple(g.modules)) for g in spec.choice_groups),
         standards=tuple(spec.standards), local_modules=spec.local_modules,
         auto_assign_new_joiners=spec.auto_assign.new_joiners, auto_assign_due_days=spec.auto_assign.due_days,

@@ -148,6 +148,16 @@ class RequirementSpec(Strict):
         return self
 
 
+# Who a bundle is for, as the catalogue's audience filter names them (bundle.toml's ``audiences``).
+AUDIENCE_GROUPS = {
+    "new-joiners": "New joiners",
+    "new-managers": "New and aspiring managers",
+    "middle-managers": "Middle managers",
+    "senior-managers": "Senior managers",
+}
+AudienceGroup = Literal[tuple(AUDIENCE_GROUPS)]  # type: ignore[valid-type]  # one list: the mapping's keys
+
+
 class BundleSpec(Strict):
     """bundle.toml: a bundle of modules that can be completed (and, later, certified)."""
 
@@ -157,6 +167,8 @@ class BundleSpec(Strict):
     summary: Text
     description: Text
     audience: Text
+    audiences: list[AudienceGroup] = Field(
+        default_factory=list, description="who it is for, in the catalogue's filter (AUDIENCE_GROUPS)")
     category: Literal["induction", "mid-career", "management"]
     iri: Iri | None = None
     requires_lms: LmsRange | None = Field(default=None, description="lms versions it works with, e.g. >=0.1,<1")
@@ -176,6 +188,7 @@ class BundleSpec(Strict):
         _unique(self.modules + [m for g in self.choice_groups for m in g.modules], "module")
         _unique([g.id for g in self.choice_groups], "choice group")
         _unique(self.standards, "standard")
+        _unique(list(self.audiences), "audience")
         return self
 
 

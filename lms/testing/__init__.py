@@ -29,6 +29,7 @@ from lms.auth.security import load_principal
 from lms.models import metadata
 from lms.plugins.discovery import PluginSet, make_plugin_manager, plugin_name
 from lms.schema import migration_locations, upgrade
+from lms.speedups import DEVICES, devices_on
 from lms.testing.factories import PASSWORD, make_org, make_region, make_user  # noqa: F401  (fixtures of the plugin)
 from lms.testing.learning import finish_module, principal_of, submit, take_quiz  # noqa: F401
 
@@ -100,10 +101,21 @@ def empty_tables(engine: Engine) -> None:
                 conn.execute(table.delete())
 
 
+def speedups_setting(request: pytest.FixtureRequest) -> str:
+    """SPEEDUPS for a test's app: what LMS_SPEEDUPS says (CI runs some tests with them off), with the devices its
+    speedups_off marker names off, and those its speedups_on marker names (a test of that device) on."""
+    named = {name: set(marker.args) if (marker := request.node.get_closest_marker(name)) else set()
+             for name in ("speedups_off", "speedups_on")}
+    off = (set(DEVICES) - devices_on(os.environ.get("LMS_SPEEDUPS", "on")) | named["speedups_off"]) - named["speedups_on"]
+    return ",".join(sorted(off)) or "on"
+
+
 @pytest.fixture
-def test_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
-    """The settings of a test's app: testing on, CSRF and rate limits off, addresses under lms.test."""
+def test_config(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> dict[str, Any]:
+    """The settings of a test's app: testing on, CSRF and rate limits off, addresses under lms.test, and the
+    speed devices as LMS_SPEEDUPS and the test's speedups_off and speedups_on markers say."""
     return {
+        "SPEEDUPS": speedups_setting(request),
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-000",
         "INSTANCE_PATH": str(tmp_path / "instance"),

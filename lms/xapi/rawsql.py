@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import namedtuple
 from datetime import UTC, datetime
 
-import psycopg
 from sqlalchemy import Connection
 
 from lms.xapi import keys as filter_keys
@@ -113,6 +112,9 @@ class Cursor:
                 rows=", ".join("($%d, $%d, $%d, $%d, $%d, $%d, $%d)" % tuple(next(number) for _ in range(7))
                                for _ in rows),
                 keys=", ".join("($%d, $%d::bigint)" % (next(number), next(number)) for _ in keys))
+            # Imported here: only PostgreSQL gets this far, and a SQLite deployment need not load psycopg.
+            import psycopg
+
             cursor = psycopg.RawCursor(self.cursor.connection)
             cursor.execute(sql, [value for row in rows for value in row] + [v for pair in keys for v in pair])
             return {statement_id: seq for seq, statement_id in cursor.fetchall()}

@@ -8,7 +8,7 @@ import pytest
 from flask_wtf import csrf as flask_wtf_csrf
 
 from lms import db
-from lms.auth.csrf_tokens import REUSE_SECONDS, RecentTokens
+from lms.speedups.flask_wtf import REUSE_SECONDS, RecentTokens
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -29,6 +29,7 @@ def _token(app, client, path: str = "/account") -> str:  # noqa: ANN001
     return TOKEN.search(_request(app, client, "GET", path).get_data(as_text=True)).group(1)
 
 
+@pytest.mark.speedups_on("flask_wtf")  # the device under test
 def test_a_session_s_token_is_signed_once_a_minute_and_accepted(csrf_on, client, make_user, login_as, monkeypatch):
     login_as(make_user())
     _token(csrf_on, client)  # the first page makes the session's CSRF secret
@@ -95,22 +96,11 @@ def test_reusing_a_token_does_not_extend_its_minute():
     assert tokens.get(("key", "secret")) is None
 
 
-def test_a_safe_method_is_let_through_before_any_exemption_is_looked_up(app, client, monkeypatch):
-    from lms.auth.security import csrf
-
-    app.config["WTF_CSRF_ENABLED"] = True
-    looked_up = []
-    monkeypatch.setattr(csrf, "_is_exempt", lambda: looked_up.append(True) or False)
-    assert client.get("/start").status_code == 200 and looked_up == []
-    assert client.post("/sign-in", data={"email": "a@example.org", "password": "x"}).status_code == 400
-    assert looked_up == [True]  # an unsafe method is still checked (no token: 400), exemptions first as in Flask-WTF
-
-
 def test_the_current_token_is_the_one_flask_wtf_gives_and_pages_use(app):
     from flask import render_template_string
     from flask_wtf.csrf import generate_csrf
 
-    from lms.auth.csrf_tokens import current_token
+    from lms.speedups.flask_wtf import current_token
 
     with app.test_request_context("/"):
         app.preprocess_request()

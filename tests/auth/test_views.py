@@ -31,6 +31,11 @@ def test_start_page_invites_visitors_to_sign_in(client):
     assert 'href="/sign-in"' in page
 
 
+def test_without_the_certificates_plugin_no_page_links_to_verification(client):
+    page = client.get("/start").get_data(as_text=True)
+    assert "/verify" not in page and "Accessibility statement" in page
+
+
 def test_home_sends_visitors_to_the_start_page_and_protected_pages_to_sign_in(client):
     assert client.get("/").headers["Location"] == "/start"
     assert client.get("/account").headers["Location"] == "/sign-in?next=%2Faccount"
@@ -195,19 +200,6 @@ def test_reset_link_sets_a_new_password(client, session, make_org, make_user):
     assert response.headers["Location"] == "/sign-in"
     assert sign_in(client, "forgetful@example.org", NEW_PASSWORD).status_code == 302
     assert client.get(f"/reset-password/{token}").status_code == 400
-
-
-@pytest.mark.parametrize("headers", [{}, {"User-Agent": "Phone/1.0"}, {"X-Forwarded-For": "203.0.113.9, 10.0.0.1"},
-                                     {"User-Agent": "Desk/2.0", "X-Forwarded-For": "198.51.100.4"}])
-@pytest.mark.parametrize("address", ["127.0.0.1", "192.0.2.7"])
-def test_the_remembered_client_identifier_is_flask_login_s(app, headers, address):
-    from flask_login.utils import _create_identifier
-
-    from lms.auth.security import client_identifier
-
-    for _ in range(2):  # made, then remembered
-        with app.test_request_context(headers=headers, environ_base={"REMOTE_ADDR": address}):
-            assert client_identifier() == _create_identifier()
 
 
 def test_a_session_used_from_another_browser_is_no_longer_fresh(client, learner):

@@ -122,7 +122,7 @@ def test_lessons_and_questions_work_by_keyboard_alone(page: Page, joiner):
     tab_to(page, page.get_by_role("button", name="Continue"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[1].title)
-    tab_to(page, page.get_by_role("button", name="Previous"))
+    tab_to(page, page.get_by_role("link", name=re.compile(r"^Previous")))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[0].title)
 
@@ -161,3 +161,80 @@ def test_lessons_and_questions_work_by_keyboard_alone(page: Page, joiner):
     tab_to(page, page.get_by_role("button", name="Submit answer"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Correct")
+
+
+def test_lesson_pages_have_addresses_a_contents_list_and_a_working_back_button(page: Page, joiner):
+    induction = catalog().bundle("induction")
+    module = catalog().module(induction.modules[0])
+    lesson = module.activities[0].content
+    address = f"/learning/induction/{module.id}/{module.activities[0].id}"
+    sign_in(page)
+    page.goto(address)
+    contents = page.get_by_role("navigation", name="Pages in this lesson")
+    expect(contents.get_by_role("link")).to_have_count(0)  # nothing read yet, nothing to jump to
+    for number in range(1, 3):
+        page.get_by_role("button", name="Continue").click()
+        expect(page).to_have_url(re.compile(rf"{address}/page/{number + 1}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[2].title)
+    audit(page)
+    # Pages read are links in the contents; the page shown is marked; pages ahead are named, not linked.
+    expect(contents.get_by_role("link")).to_have_text([lesson.pages[0].title, lesson.pages[1].title])
+    expect(contents.locator("[aria-current=page]")).to_have_text(lesson.pages[2].title)
+    contents.get_by_role("link", name=lesson.pages[0].title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[0].title)
+    page.go_back()  # the browser's Back button returns to the page before
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[2].title)
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[1].title)
+    # A bookmarked page opens as it was; one not read yet is not there to skip to.
+    page.goto(f"{address}/page/2")
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.pages[1].title)
+    if len(lesson.pages) > 3:
+        assert page.request.get(f"{address}/page/{len(lesson.pages)}").status == 404
+
+
+def test_the_catalogue_is_searched_and_filtered_without_script(page: Page, joiner):
+    sign_in(page)
+    page.goto("/catalogue")
+    expect(page.get_by_role("status")).to_have_text(f"{len(catalog().bundles)} bundles in the catalogue")
+    audit(page)
+    page.get_by_role("checkbox", name="Management training").check()
+    page.get_by_role("checkbox", name="Senior managers").check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"/catalogue\?.*category=management.*audience=senior-managers"))
+    expect(page.get_by_role("status")).to_have_text("1 bundle found")
+    expect(page.locator("main h3")).to_have_text([catalog().bundle("senior-management").title])
+    audit(page)
+    page.get_by_label("Search the catalogue").fill("no such training anywhere")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_role("status")).to_have_text("0 bundles found")
+    expect(page.get_by_role("heading", name="No training matches your search")).to_be_visible()
+    audit(page)
+    page.get_by_role("link", name="Clear filters").click()
+    expect(page.get_by_role("status")).to_have_text(f"{len(catalog().bundles)} bundles in the catalogue")
+
+
+def test_a_knowledge_check_result_goes_through_each_answer(page: Page, joiner):
+    induction = catalog().bundle("induction")
+    module = catalog().module(induction.modules[0])
+    quiz = module.activities[1].content
+    sign_in(page)
+    page.goto(f"/learning/induction/{module.id}/{module.activities[1].id}")
+    page.get_by_role("button", name="Start the knowledge check").click()
+    for number in range(1, quiz.questions_per_attempt + 1):
+        legend = " ".join(page.locator("legend").inner_text().split())
+        [question] = [q for q in quiz.questions if q.prompt in legend]
+        wrong = next(o for o in question.options if not o.correct)
+        page.get_by_label(wrong.text, exact=True).check()
+        page.get_by_role("button", name="Submit answer").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not quite")
+        if question.explanation:
+            expect(page.get_by_role("heading", name="Why")).to_be_visible()
+        if number == 1:
+            audit(page)
+        last = number == quiz.questions_per_attempt
+        page.get_by_role("button", name="See your result" if last else "Next question").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You did not pass this time")
+    expect(page.get_by_role("heading", name="Your answers")).to_be_visible()
+    expect(page.locator(".lms-review > li")).to_have_count(quiz.questions_per_attempt)
+    audit(page)

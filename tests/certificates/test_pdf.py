@@ -19,7 +19,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from certificates import codes, render, verification
+from certificates import codes, render, typesetting, verification
 from certificates.plugin import settings
 from certificates.signing import run_coroutine
 
@@ -181,7 +181,7 @@ def template_dir(tmp_path) -> Path:  # noqa: ANN001
 def test_the_sandbox_refuses_to_reach_into_python_objects(template_dir, source):
     (template_dir / "certificate.html").write_text(source)
     with pytest.raises((SecurityError, UndefinedError)):
-        render.Renderer(template_dir).render({"holder": "Ann", "standards": []}, b"{}")
+        typesetting.Renderer(template_dir).render({"holder": "Ann", "standards": []}, b"{}")
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/tracker.png", "file:///etc/passwd", "../outside.png"])
@@ -189,12 +189,12 @@ def test_the_renderer_fetches_nothing_outside_the_template_folder(template_dir, 
     (template_dir.parent / "outside.png").write_bytes(b"not really")
     (template_dir / "certificate.html").write_text(f'<img src="{url}" alt="x">')
     with pytest.raises(BaseException, match="Error fetching") as caught:
-        render.Renderer(template_dir).render({}, b"{}")
+        typesetting.Renderer(template_dir).render({}, b"{}")
     assert isinstance(caught.value.__cause__, render.RefusedFetch)
 
 
 def test_the_fetcher_serves_its_own_folder_and_data_uris(template_dir):
-    fetcher = render.FencedFetcher(template_dir)
+    fetcher = typesetting.FencedFetcher(template_dir)
     assert fetcher.fetch((template_dir / "certificate.css").as_uri()).read().startswith(b"@page")
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
     with pytest.raises(render.RefusedFetch):

@@ -250,3 +250,12 @@ def test_offline_verification_fails_a_changed_file_and_an_untrusted_signer(app, 
     _, other_ca = signing.keygen(tmp_path / "other", "Another Body")
     result = verify_cli(app, str(instance / certificate.pdf_path), "--offline", "--trust", str(other_ca))
     assert result.exit_code == 1 and "NOT TRUSTED" in result.output
+
+
+def test_the_start_page_and_every_footer_lead_to_verification(client, make_user, login_as):
+    start = client.get("/start").get_data(as_text=True)
+    assert re.search(r'<main.*<a href="/verify">check a certificate</a>', start, re.S)
+    for page in (start, login_as(make_user()).get("/").get_data(as_text=True)):  # signed out and in
+        footer = page[page.index('<footer'):]
+        assert re.search(r'href="/verify"\s*>Check a certificate</a>', footer)
+

@@ -184,3 +184,32 @@ def test_leaves_are_located_by_field_path():
     gate = AllOf((HoldCertificate("core"), AnyOf((MeetStandard("S-ONE"),))))
     assert [path for path, _ in leaves(gate, "requires")] == ["requires.all[0].certificate",
                                                               "requires.all[1].any[0].standard"]
+
+
+WAYS_NAMES = Names({"core": "Core management", "senior": "Senior management", "induction": "Induction"},
+                   {"S-ONE": "Inclusive leadership"}, {"S-ONE": ("core", "senior"), "S-TWO": ()})
+
+
+@settings(deadline=None)
+@given(requirements, held)
+def test_every_way_through_a_shut_gate_is_a_held_valid_certificate_away_from_meeting_part_of_it(requirement, credentials):
+    ways = check(requirement, credentials, WAYS_NAMES).ways
+    assert len({bundle_id for bundle_id, _ in ways}) == len(ways)
+    for bundle_id, title in ways:
+        assert title == WAYS_NAMES.certificates[bundle_id]
+        gained = [*credentials, cert(bundle_id, standards=tuple(s for s, by in WAYS_NAMES.certified_by.items()
+                                                               if bundle_id in by))]
+        # Earning that certificate meets some part of the requirement that was not met before.
+        assert any(is_met(part, gained) and not is_met(part, credentials)
+                   for _, part in leaves(requirement)) or is_met(requirement, gained)
+    if is_met(requirement, credentials):
+        assert ways == ()
+
+
+def test_ways_name_the_certificate_asked_for_and_each_certified_bundle_recording_a_standard():
+    requirement = AllOf((HoldCertificate("induction"), AnyOf((MeetStandard("S-ONE"), HoldCertificate("core")))))
+    assert check(requirement, [], WAYS_NAMES).ways == (
+        ("induction", "Induction"), ("core", "Core management"), ("senior", "Senior management"))
+    assert check(requirement, [cert("core")], WAYS_NAMES).ways == (("induction", "Induction"),)
+    # A standard no certified bundle records has no way through to link; a certificate of an unknown bundle neither.
+    assert check(AnyOf((MeetStandard("S-TWO"), HoldCertificate("gone"))), [], WAYS_NAMES).ways == ()

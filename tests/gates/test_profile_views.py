@@ -29,13 +29,41 @@ def test_your_own_profile_shows_each_target_with_a_tag_and_what_is_missing(clien
     found = rows(html)
     assert found["Agenda for Change band 8a"].startswith("Eligible Requires a valid Starter bundle certificate")
     assert found["Service lead"] == ("Not yet eligible What is missing: Standard S-THREE (Standard three): not met "
-                                     "Requires a valid Starter bundle certificate and standard S-THREE "
-                                     "(Standard three) met.")
+                                     "Training that counts towards this: Electives bundle "
+                                     "Requires a valid Starter bundle certificate and standard S-THREE (Standard three) met.")
     assert found["Advanced bundle"].startswith(
         "Not yet eligible What is missing: One of: Electives bundle certificate: expired on 3 March 2026; or")
     assert found["Capstone bundle"].startswith("Not yet eligible")
     assert 'href="/catalogue/advanced"' in html
     assert 'nhsuk-tag--green' in html and 'nhsuk-tag--grey' in html
+    # Each gap links to the training whose certificate closes it (capstone records S-THREE but certifies nothing).
+    service_lead = html[html.index("Service lead"):html.index("Advanced bundle")]
+    assert re.search(r'Training that counts towards this:</p>\s*<ul><li><a href="/catalogue/electives">'
+                     r"Electives bundle</a></li></ul>", service_lead)
+    capstone = html[html.index("Capstone bundle</a>"):]
+    assert re.findall(r'<li><a href="/catalogue/(\w+)">', capstone) == ["advanced", "electives"]
+
+
+def test_the_eligibility_page_is_in_the_navigation(client, login_as, make_user):
+    page = login_as(make_user()).get("/profile").get_data(as_text=True)
+    flat = " ".join(page.split())
+    assert re.search(r'<a class="nhsuk-header__navigation-link" href="/profile" aria-current="page"><strong [^>]*>'
+                     r"Eligibility</strong>", flat)
+
+
+def test_a_refused_enrolment_links_to_the_training_that_meets_the_gate(client, login_as, make_user, credentials):
+    person = make_user()
+    credentials.give(person, cert("starter"))
+    refused = login_as(person).post("/catalogue/capstone/enrol")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "<h1>You are not yet eligible</h1>" in html
+    assert "Not yet eligible for Capstone bundle" in html
+    main = html[html.index("<main"):html.index("</main>")]
+    assert re.findall(r'<li><a href="/catalogue/(\w+)">', main) == ["advanced", "electives"]
+    catalogue = client.get("/catalogue/capstone").get_data(as_text=True)
+    assert "You cannot enrol yet" in catalogue
+    assert re.findall(r'<li><a href="/catalogue/(\w+)">', catalogue[catalogue.index("<main"):]) == [
+        "advanced", "electives"]
 
 
 def test_an_org_admin_sees_the_profile_of_their_own_people_only(client, login_as, make_org, make_user):

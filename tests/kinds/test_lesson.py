@@ -12,8 +12,8 @@ from lms.learning.models import ActivityProgress, ProgressStatus
 from tests.learning.conftest import submit
 
 
-def page(session, me):
-    return services.activity_page(session, me, "ordered", "limited", "reading", "", utcnow())
+def page(session, me, at=""):
+    return services.activity_page(session, me, "ordered", "limited", "reading", at, utcnow())
 
 
 def step(session, me, action, number):
@@ -51,7 +51,7 @@ def test_a_repeated_click_moves_one_page_only(session, learner):
 
 def test_continue_on_the_last_page_completes_the_lesson(session, learner):
     for number in (1, 2):
-        assert step(session, learner, "next", number).next_step == ""
+        assert step(session, learner, "next", number).next_step == f"page/{number + 1}"
     result = step(session, learner, "next", 3)
     assert result.next_step is None and result.activity_completed and result.next_activity.id == "check"
     row = session.exec(select(ActivityProgress).where(ActivityProgress.activity_id == "reading")).one()
@@ -109,6 +109,28 @@ def test_a_place_saved_before_pages_reached_were_kept_counts_as_reached(session,
     assert page(session, learner).screen.title == "Three"
 
 
-def test_lessons_have_no_sub_steps(session, learner):
+@pytest.mark.parametrize("at", ["page/2", "page/3", "page/4", "page/0", "page/x", "page/\u00b2", "page", "feedback/1"])
+def test_only_pages_reached_have_an_address(session, learner, at):
     with pytest.raises(NotFound):
-        services.activity_page(session, learner, "ordered", "limited", "reading", "page/2", utcnow())
+        page(session, learner, at)
+
+
+def test_each_page_reached_has_its_own_address_and_showing_it_changes_nothing(session, learner):
+    step(session, learner, "next", 1)
+    step(session, learner, "next", 2)
+    shown = page(session, learner, "page/1")
+    assert (shown.screen.title, shown.screen.context["number"], shown.screen.context["reached"]) == ("One", 1, 3)
+    assert shown.screen.context["contents"] == ["One", "Two", "Three"]
+    assert page(session, learner, "page/3").screen.title == "Three"
+    assert page(session, learner).screen.title == "Three"  # the saved place is still where the learner got to
+
+
+def test_a_step_posted_to_a_page_address_moves_on_from_that_page(session, learner):
+    def at(address):
+        return services.submit_step(session, learner, "ordered", "limited", "reading", address,
+                                    {"action": ["next"]}, utcnow())
+
+    assert at("page/1").next_step == "page/2"
+    assert step(session, learner, "previous", 2).next_step == "page/1"
+    with pytest.raises(DomainError):  # page 3 is not reached: its address cannot be posted to either
+        at("page/3")

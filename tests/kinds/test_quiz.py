@@ -156,3 +156,76 @@ def test_an_attempt_whose_questions_left_the_bank_is_set_aside_for_a_new_draw(se
     submit(session, learner, "ordered", "limited", "check", action="start")
     fresh = current_attempt(session, learner.id, "limited", "check")
     assert fresh.number == 2 and set(fresh.question_ids) <= {"q1", "q2", "q3", "q4"}
+
+
+def reveal(monkeypatch, mode: str) -> None:
+    """Set the limited check's reveal_answers as its quiz.toml would."""
+    from lms.api import catalog
+
+    activity = catalog().module("limited").activity("check")
+    # The content is frozen, as loaded; the test swaps it in the instance dict and monkeypatch restores it.
+    monkeypatch.setitem(activity.__dict__, "content", activity.content.model_copy(update={"reveal_answers": mode}))
+
+
+def test_a_wrong_answer_shows_why_with_the_questions_explanation(session, learner):
+    submit(session, learner, "ordered", "limited", "check", action="start")
+    first = current_attempt(session, learner.id, "limited", "check").question_ids[0]
+    answer(session, learner, first, wrong_answers("limited", "check", first))
+    shown = screen(session, learner, f"feedback/{first}").context
+    assert not shown["is_correct"] and shown["question"].explanation == f"Because {first[1]} is right."
+
+
+@pytest.mark.parametrize(("mode", "passing", "revealed"), [
+    ("after_attempt", False, True), ("after_attempt", True, True),
+    ("after_pass", False, False), ("after_pass", True, True),
+    ("never", False, False), ("never", True, False),
+])
+def test_the_result_reviews_each_answer_and_shows_the_right_ones_as_the_check_allows(
+        monkeypatch, session, learner, mode, passing, revealed):
+    reveal(monkeypatch, mode)
+    take_quiz(session, learner, "ordered", "limited", right=passing)
+    shown = screen(session, learner)
+    assert shown.template.endswith("quiz/result.html") and shown.context["reveal"] == revealed
+    attempt = current_attempt(session, learner.id, "limited", "check")
+    review = shown.context["review"]
+    assert [item.question.id for item in review] == attempt.question_ids
+    for item in review:
+        assert item.correct == passing
+        assert [o.id for o in item.chosen] == attempt.answers[item.question.id]
+        assert [o.id for o in item.right] == (["a"] if revealed else [])
+
+
+def test_an_unfinished_attempt_reveals_nothing(session, learner):
+    from lms.api import catalog
+
+    submit(session, learner, "ordered", "limited", "check", action="start")
+    attempt = current_attempt(session, learner.id, "limited", "check")
+    assert not catalog().module("limited").activity("check").content.reveals(attempt)
+
+
+def test_reveal_answers_takes_only_the_three_settings(tmp_path):
+    from lms.kinds.quiz import QuizContent
+    from lms.plugins.manifest import parse_toml
+    from tests.conftest import FIXTURES
+
+    source = (FIXTURES / "limited" / "modules" / "limited" / "quiz.toml").read_text()
+    quiz = tmp_path / "quiz.toml"
+    quiz.write_text('reveal_answers = "sometimes"\n' + source)
+    content, problems = parse_toml(quiz, QuizContent)
+    assert content is None and [p.field for p in problems] == ["reveal_answers"]
+    quiz.write_text('reveal_answers = "never"\n' + source)
+    assert parse_toml(quiz, QuizContent)[0].reveal_answers == "never"
+
+
+def test_every_question_of_every_shipped_knowledge_check_explains_itself():
+    from pathlib import Path
+
+    from lms.kinds.quiz import QuizContent
+    from lms.plugins.manifest import parse_toml
+
+    shipped = Path(__file__).parents[2] / "modules"
+    checks = sorted(shipped.glob("*/quiz.toml"))
+    assert len(checks) == 29
+    for path in checks:
+        quiz, problems = parse_toml(path, QuizContent)
+        assert problems == [] and all(q.explanation for q in quiz.questions), path

@@ -116,8 +116,15 @@ def test_a_module_end_to_end_through_http(session, make_user, login_as):
     assert "lms_session" not in g  # a lesson page reads without making an ORM session
     client.get("/learning/starter/alpha/check")
     assert "lms_session" in g  # a quiz page reads its attempt through one
-    assert client.post(lesson, data={"action": "next", "page": "1"}).headers["Location"].endswith(lesson)
+    assert client.get(f"{lesson}/page/2").status_code == 404  # not reached yet: no address to skip ahead to
+    assert client.post(lesson, data={"action": "next", "page": "1"}).headers["Location"].endswith(f"{lesson}/page/2")
     assert "Second page of alpha" in main(client.get(lesson))
+    second = main(client.get(f"{lesson}/page/2"))  # each page has its own address, so Back and bookmarks work
+    assert "Second page of alpha" in second and f'action="{lesson}/page/2"' in second
+    assert f'<a class="nhsuk-contents-list__link" href="{lesson}/page/1">' in second  # back to a page already read
+    assert f'href="{lesson}/page/1" rel="prev"' in second
+    first = main(client.get(f"{lesson}/page/1"))
+    assert "First page of alpha" in first and f'href="{lesson}/page/2">' in first  # and forward again, as far as read
     finished = client.post(lesson, data={"action": "next", "page": "2"})
     assert finished.headers["Location"].endswith("/learning/starter/alpha/check")
     # The knowledge check: intro, start, each question with its feedback, the result.
@@ -150,6 +157,25 @@ def test_wrong_answer_feedback_says_why(session, make_user, login_as):
                                         "answer": wrong_answers("alpha", "check", question_id)})
     page = main(client.get(response.headers["Location"]))
     assert "<h1>Not quite</h1>" in page and 'nhsuk-tag--red">Wrong' in page
+    why = {"q1": "The right one is right because it says so.", "q2": "Both A and B say they are right."}
+    assert re.search(rf"<h2>Why</h2>\s*<p>{why[question_id]}</p>", page)
+
+
+def test_the_result_goes_through_each_answer_with_the_right_ones(session, make_user, login_as):
+    client = login_as(make_user())
+    client.post("/catalogue/starter/enrol")
+    check = "/learning/starter/alpha/check"
+    client.post(check, data={"action": "start"})
+    attempt = db.session().exec(select(QuizAttempt)).one()
+    first, second = attempt.question_ids
+    client.post(check, data={"action": "answer", "question": first, "answer": wrong_answers("alpha", "check", first)})
+    client.post(check, data={"action": "answer", "question": second, "answer": correct_answers("alpha", "check", second)})
+    page = main(client.get(check))
+    assert "You answered 1 of 2 questions correctly (50%)" in page and "<h2>Your answers</h2>" in page
+    items = re.findall(r"<li>\s*<div class=\"nhsuk-card\">(.*?)</li>\s*(?=<li>|</ol>)", page, re.S)
+    assert len(items) == 2
+    assert 'nhsuk-tag--red">Wrong' in items[0] and "The right answer" in items[0]
+    assert 'nhsuk-tag--green">Right' in items[1] and "The right answer" not in items[1]
 
 
 def test_a_question_sent_with_no_answer_shows_the_error_and_changes_nothing(session, make_user, login_as):
@@ -180,13 +206,21 @@ def test_completing_the_bundle_is_announced_and_shown(session, make_user, login_
     client.post(lesson, data={"action": "next", "page": "2"})
     check = "/learning/starter/beta/check"
     client.post(check, data={"action": "start"})
+    assert client.get("/learning/starter/completed").headers["Location"] == "/learning/starter"  # not yet
     for question_id in db.session().exec(select(QuizAttempt).where(QuizAttempt.module_id == "beta")).one().question_ids:
-        client.post(check, data={"action": "answer", "question": question_id,
-                                 "answer": correct_answers("beta", "check", question_id)})
+        answered = client.post(check, data={"action": "answer", "question": question_id,
+                                            "answer": correct_answers("beta", "check", question_id)})
     db.session().expire_all()
     assert db.session().exec(select(Enrolment)).one().status == EnrolmentStatus.COMPLETED
     dashboard = main(client.get("/"))
     assert "You have completed Starter bundle" in dashboard and "<h2>Completed</h2>" in dashboard
+    # The last answer still gets its feedback and the result, whose Continue leads to the completion page.
+    assert answered.headers["Location"].endswith(f"{check}/feedback/{question_id}")
+    result = main(client.get(check))
+    assert 'href="/learning/starter/completed" role="button" draggable="false">Continue</a>' in result
+    page = main(client.get("/learning/starter/completed"))
+    assert '<h1 class="nhsuk-panel__title">You have completed Starter bundle</h1>' in page
+    assert 'href="/profile">See everything you are eligible for</a>' in page
 
 
 class TestWithCsrf:
@@ -198,3 +232,25 @@ class TestWithCsrf:
         client = login_as(make_user())
         assert client.post("/catalogue/starter/enrol").status_code == 400
         assert db.session().exec(select(Enrolment)).all() == []
+
+
+def starter_with_beta_done(make_user, login_as, principal_of):
+    """A learner's client, enrolled on the starter bundle with module beta done: alpha completes the bundle."""
+    user = make_user()
+    client = login_as(user)
+    client.post("/catalogue/starter/enrol")
+    finish_module(db.session(), principal_of(user), "starter", "beta")
+    return user, client
+
+
+def test_a_lesson_that_completes_a_bundle_leads_straight_to_its_completion_page(session, make_user, login_as,
+                                                                               principal_of):
+    from lms.learning.models import ActivityProgress, ProgressStatus
+
+    user, client = starter_with_beta_done(make_user, login_as, principal_of)
+    db.session().add(ActivityProgress(user_id=user.id, module_id="alpha", activity_id="check",
+                                      status=ProgressStatus.COMPLETED, completed_at=utcnow(), state={}))
+    db.commit()
+    lesson = "/learning/starter/alpha/lesson"
+    client.post(lesson, data={"action": "next", "page": "1"})
+    assert client.post(lesson, data={"action": "next", "page": "2"}).headers["Location"] == "/learning/starter/completed"

@@ -42,6 +42,10 @@ def test_people_not_eligible_are_named_with_what_they_lack_and_nothing_is_assign
                      r"not held; or Standard S-THREE \([^)]*\): not met", summary)
     assert re.search(r'<a href="#emails" > Tia Typed: One of: Electives bundle certificate: revoked on', summary)
     assert "Rae Ready" not in summary
+    # And the training whose certificate would let them through, linked.
+    after = page[page.index("</ul>", page.index("nhsuk-error-summary")):]
+    assert re.search(r'Training that counts towards this:</p>\s*<ul><li><a href="/catalogue/electives">Electives bundle</a>',
+                     after)
     # What was entered is kept.
     assert re.search(rf'id="user-{world.learner_a.id}" name="user" type="checkbox" value="{world.learner_a.id}" checked',
                      page)
