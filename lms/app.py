@@ -29,6 +29,7 @@ CORE_BLUEPRINTS = (
     "lms.learning.views",
     "lms.learning.eligibility_views",
     "lms.notices.views",
+    "lms.cohorts.views",
     "lms.xapi.views",
     "lms.xapi.resource_views",
     "lms.xapi.document_views",

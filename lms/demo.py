@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from lms.auth.models import Role, User
 from lms.auth.security import load_principal
 from lms.auth.services import create_user
+from lms.cohorts.demo import seed_cohorts
 from lms.db import utcnow
 from lms.learning import services as learning
 from lms.learning.models import Enrolment, QuizAttempt
@@ -108,6 +109,7 @@ def seed(session: Session, password: str, *, rng: random.Random | None = None) -
     _finish_bundle(session, manager, "induction", days_ago=200)
     _work_through(session, load_principal(session, people["joiner@example.org"].id), "induction", modules=2)
     hooks().lms_demo_data(session=session, people=people)
+    seed_cohorts(session, people)
     # With a core management certificate from the plugins' demo data, the manager has moved on.
     if "senior-management" in catalog().bundles:
         learning.enrol(session, manager, manager.id, "senior-management")

@@ -53,6 +53,8 @@ DEFAULT_NAVIGATION = (
     NavItem("My learning", "learning.dashboard"),
     NavItem("Catalogue", "catalog.index"),
     NavItem("Eligibility", "eligibility.mine"),
+    NavItem("Cohorts", "cohorts.home"),
+    NavItem("Facilitate", "cohorts.facilitate", (Role.FACILITATOR,)),
     NavItem("Organisation admin", "orgs.home", (Role.ORG_ADMIN,)),
 )
 # The NHS.UK component macros every page may call, as Jinja globals: loaded once, where an import at the

@@ -44,6 +44,10 @@ def learner_pages() -> dict[str, int]:
     return expect(OK, anonymous=REDIRECT, accreditor=MISSING, other_admin=MISSING, platform_admin=MISSING)
 
 
+def facilitators_only() -> dict[str, int]:
+    return expect(FORBIDDEN, anonymous=REDIRECT, facilitator=OK, platform_admin=OK)
+
+
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "learning.dashboard": ("/", signed_in()),
     "catalog.accessibility": ("/accessibility", expect(OK)),
@@ -86,6 +90,16 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "orgs.people_list": ("/admin/organisations/{org}/people", admins_only()),
     "orgs.person": ("/admin/organisations/{org}/people/{joiner}", admins_only()),
     "notices.index": ("/messages", signed_in()),
+    "cohorts.home": ("/cohorts", signed_in()),
+    "cohorts.approvals": ("/cohorts/approvals", signed_in()),
+    "cohorts.alumni_networks": ("/cohorts/alumni", signed_in()),
+    # Someone else's booking: no one else has its calendar file.
+    "cohorts.calendar": ("/cohorts/bookings/{booking}/calendar.ics", expect(MISSING, anonymous=REDIRECT)),
+    # The demo facilitator runs the cohorts of their organisation; a platform admin runs any.
+    "cohorts.facilitate": ("/facilitate", facilitators_only()),
+    "cohorts.new_cohort": ("/facilitate/new", facilitators_only()),
+    "cohorts.cohort": ("/facilitate/cohorts/{cohort}", facilitators_only()),
+    "cohorts.register": ("/facilitate/sessions/{cohort_session}/register", facilitators_only()),
     "certificates.mine": ("/certificates", signed_in()),
     "certificates_api.certificate": ("/api/v1/certificates/{code}", expect(OK)),
     # The holder is the demo manager; their organisation's admins and accreditors may download it.
@@ -115,7 +129,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 # Endpoints that only take POST: their GET answers 405 for everyone (their access is tested by their areas).
 POST_ONLY = {"auth.sign_out", "learning.enrol", "orgs.join_links_csv", "orgs.change_local_module",
              "orgs.password_reset", "orgs.change_role", "certificates.reissue", "notices.read_all",
-             "notices.read_one", "auth.time_zone"}
+             "notices.read_one", "auth.time_zone", "cohorts.decide", "cohorts.join_directory",
+             "cohorts.leave_directory", "cohorts.cancel_session", "cohorts.cancel_cohort", "cohorts.finish"}
 
 
 @pytest.fixture
@@ -151,7 +166,14 @@ def test_every_url_answers_every_role_as_expected(app, client, session):  # noqa
     code = session.exec(select(Certificate.code).where(Certificate.revoked_at.is_(None))).first()
     image_module = "induction-working-across-health-and-care"
     image = next((app.extensions["lms.catalog"].module(image_module).path / "images").iterdir())
+    from lms.cohorts.models import Booking, Cohort, CohortSession
+
+    under_way = session.exec(select(Cohort).where(Cohort.title == "Mid-career programme: Northshire, winter")).one()
+    today = session.exec(select(CohortSession).where(CohortSession.cohort_id == under_way.id)
+                         .order_by(CohortSession.starts_at).offset(1)).first()
+    booking = session.exec(select(Booking.id).where(Booking.cohort_id == under_way.id)).first()
     values = {"org": rx1.id, "joiner": people["joiner@example.org"].id, "code": code,
+              "cohort": under_way.id, "cohort_session": today.id, "booking": booking,
               "module": app.extensions["lms.catalog"].bundle("induction").modules[0],
               "image_module": image_module, "image_path": f"images/{image.name}"}
     accounts = {"learner": people["joiner@example.org"], "facilitator": people["facilitator@example.org"],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -56,6 +56,11 @@ REAL_FIELDS = {
     "email": "guard@example.org", "password": "guard-password-1", "name": "Guard Person", "emails": "",
     "current_password": "not-the-password", "new_password": "guard-password-2", "confirm": "guard-password-2",
     "due_day": "1", "due_month": "1", "due_year": str(date.today().year + 1), "reason": "Issued in error",
+    # Cohorts: a decision, a directory entry, and a new cohort's form.
+    "decision": "approve", "contact": "guard@example.org", "title": "Guard cohort", "place": "Guard place",
+    "capacity": "10", "first_day": "1", "first_month": "1", "first_year": str(date.today().year + 1), "spacing": "7",
+    "starts": "09:30", "ends": "16:30", "venue": "Guard venue", "online_link": "https://example.org/guard",
+    "accessibility": "Step-free", "rule": "every", "percent": "80", "module": "alpha",
 }
 PAGE_ROLES = ("anonymous", "learner", "facilitator", "assessor", "accreditor", "org_admin", "platform_admin")
 _ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]\w*)(?:\((?P<options>[^)]*)\))?:)?(?P<name>\w+)>")
@@ -94,6 +99,7 @@ def _world(session, make_org, make_user) -> dict:  # noqa: ANN001
     client_row, _ = clients.create(session, None, "Guard LRS client", secret=SECRET)
     notice = notify(session, people["learner"].id, "guard.notice", subject="Guard", body="A message.",
                     dedupe_key="guard")
+    cohort, sitting, booking = _cohort_world(session, org, people["learner"])
     db.commit()
     code = session.exec(select(Certificate.code)).first()
     assert code is not None
@@ -102,14 +108,33 @@ def _world(session, make_org, make_user) -> dict:  # noqa: ANN001
         "valid": {"org_id": org.id, "user_id": people["learner"].id, "bundle_id": "certified", "module_id": "alpha",
                   "activity_id": "lesson", "step": "feedback", "code": code, "token": "no-such-token",
                   "filename": "nhsuk-frontend.min.css", "path": "lesson.md",
-                  "notice_id": notice.id},
-        "fields": {**REAL_FIELDS, "user": str(people["learner"].id), "code": code, "region_id": str(org.region_id)},
+                  "notice_id": notice.id, "cohort_id": cohort.id, "session_id": sitting.id, "booking_id": booking.id,
+                  "region_id": org.region_id},
+        "fields": {**REAL_FIELDS, "user": str(people["learner"].id), "code": code, "region_id": str(org.region_id),
+                   "organisation": str(org.id), f"mark-{people['learner'].id}": "attended"},
         "headers": {
             "api_token": {"Authorization": f"Bearer {token}"},
             "lrs_client": {"Authorization": "Basic " + base64.b64encode(f"{client_row.key}:{SECRET}".encode()).decode(),
                            "X-Experience-API-Version": "1.0.3"},
         },
     }
+
+
+def _cohort_world(session, org, learner) -> tuple:  # noqa: ANN001
+    """A cohort of the organisation with a session today, the learner booked on it and an alum of its region."""
+    from lms.cohorts.models import AlumniMembership, Booking, Cohort, CohortSession
+
+    now = db.utcnow()
+    cohort = Cohort(module_id="alpha", title="Guard cohort", region_id=org.region_id, organisation_id=org.id,
+                    capacity=5, booking_closes_at=now + timedelta(days=10), cancel_by=now + timedelta(days=10))
+    session.add(cohort)
+    session.flush()
+    sitting = CohortSession(cohort_id=cohort.id, title="Day 1", starts_at=now, ends_at=now + timedelta(hours=6))
+    booking = Booking(cohort_id=cohort.id, user_id=learner.id, bundle_id="certified", status="booked")
+    session.add_all([sitting, booking, AlumniMembership(user_id=learner.id, cohort_id=cohort.id,
+                                                        region_id=org.region_id)])
+    session.flush()
+    return cohort, sitting, booking
 
 
 def _all_rules(app) -> list[Rule]:  # noqa: ANN001

@@ -159,10 +159,13 @@ def nav_texts(page: str) -> list[str]:
 def test_navigation_follows_the_persons_roles(client, make_org, make_user, login_as):
     org = make_org()
     learner_page = login_as(make_user(org=org)).get("/account").get_data(as_text=True)
-    assert nav_texts(learner_page) == ["My learning", "Catalogue", "Eligibility"]
+    assert nav_texts(learner_page) == ["My learning", "Catalogue", "Eligibility", "Cohorts"]
     admin = make_user(org=org, roles=[Role.ORG_ADMIN])
     assert nav_texts(login_as(admin).get("/account").get_data(as_text=True)) == [
-        "My learning", "Catalogue", "Eligibility", "Organisation admin"]
+        "My learning", "Catalogue", "Eligibility", "Cohorts", "Organisation admin"]
+    facilitator = make_user(org=org, roles=[Role.FACILITATOR])
+    assert nav_texts(login_as(facilitator).get("/account").get_data(as_text=True)) == [
+        "My learning", "Catalogue", "Eligibility", "Cohorts", "Facilitate"]
 
 
 def test_navigation_leaves_out_endpoints_that_do_not_exist_and_marks_the_current_page(app, client, make_user,

@@ -84,6 +84,7 @@ class Bundle:
     certificate_template: str | None = None  # None: completing the bundle issues no certificate
     validity_months: int | None = None  # None: the certificate never expires
     requires: Requirement | None = None  # a gate on enrolment and assignment (lms.learning.gates)
+    approval: str = "none"  # "manager": a cohort booking waits for the line manager's approval
     audiences: tuple[str, ...] = ()  # who it is for, as the catalogue filters (manifest.AUDIENCE_GROUPS)
 
     @property

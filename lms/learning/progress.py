@@ -17,6 +17,7 @@ from lms.learning.completion import evaluate
 from lms.learning.context import EnrolmentContext, done_modules, load_context, lock_person, read_context
 from lms.learning import records
 from lms.learning.models import ActivityProgress, Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus
+from lms.errors import NotFound
 from lms.plain_query import PlainQuery
 from lms.runtime import catalog, hooks, kinds
 
@@ -91,7 +92,8 @@ def _open(session: Session, context: EnrolmentContext, actor: Principal, module_
     """The activity's kind, and the person's run through it from their ``place`` in it."""
     module = context.module(module_id)
     activity = module.activity(activity_id)
-    return kinds()[activity.kind], Run(session, actor.id, module, activity, place(module, activity), now)
+    return kinds()[activity.kind], Run(session, actor.id, module, activity, place(module, activity), now,
+                                         bundle=context.bundle)
 
 
 def submit_step(session: Session, actor: Principal, bundle_id: str, module_id: str, activity_id: str, step: str,
@@ -130,6 +132,41 @@ def submit_step(session: Session, actor: Principal, bundle_id: str, module_id: s
     statuses = _activity_statuses(session, actor.id, module.id)
     following = next((a for a in module.activities if statuses.get(a.id) != ProgressStatus.COMPLETED), None)
     return StepResult(next_step, activity_completed, module_completed, completed, following)
+
+
+def record_for(session: Session, user_id: int, actor_id: int | None, bundle_id: str, module_id: str,
+               activity_id: str, events: list[tuple[str, dict[str, Any]]], now: datetime, *,
+               complete: bool = False) -> bool:
+    """Record what happened to a person's activity outside their own steps (someone else's action: a
+    facilitator's register, a place freed by another), completing the activity when ``complete``.
+
+    The statements (``events`` as a kind's ``Run.record`` makes them) are stored in this transaction; a
+    completed activity completes the module and the bundles it finishes, as a step of the person's own
+    would. Returns whether the module was completed now.
+    """
+    lock_person(session, user_id)
+    context = load_context(session, user_id, bundle_id)
+    if context.enrolment is None:
+        raise NotFound("That person is not enrolled on this bundle")
+    module = context.module(module_id)
+    activity = module.activity(activity_id)
+    module_completed = False
+    if complete:
+        progress = (_progress_row(session, user_id, module.id, activity.id)
+                    or ActivityProgress(user_id=user_id, module_id=module.id, activity_id=activity.id, state={}))
+        if progress.status != ProgressStatus.COMPLETED:
+            progress.status, progress.completed_at, progress.updated_at = ProgressStatus.COMPLETED, now, now
+            session.add(progress)
+            row = _start_module(session, context, module, now)
+            session.flush()
+            module_completed = _complete_module_if_done(session, user_id, module, row, now)
+    records.activity_events(session, user_id, context.enrolment, context.bundle, module, activity, events,
+                            first=False, at=now, activity_type=kinds()[activity.kind].activity_type)
+    if module_completed:
+        records.module_completed(session, user_id, context.enrolment, context.bundle, module, now)
+        refresh_completion(session, user_id, actor_id, now)
+    session.flush()
+    return module_completed
 
 
 def _start_module(session: Session, context: EnrolmentContext, module: Module, now: datetime) -> ModuleProgress:

@@ -125,7 +125,7 @@ def _load_bundle(bundle_id: str, folder: Path, modules: dict[str, Module], stand
         auto_assign_new_joiners=spec.auto_assign.new_joiners, auto_assign_due_days=spec.auto_assign.due_days,
         sequential=spec.completion.sequential, path=folder, iri=spec.iri,
         certificate_template=spec.certificate.template if spec.certificate else None,
-        validity_months=spec.certificate.validity_months if spec.certificate else None,
+        validity_months=spec.certificate.validity_months if spec.certificate else None, approval=spec.approval,
         requires=from_spec(spec.requires) if spec.requires else None,
     )
 

@@ -180,6 +180,8 @@ class BundleSpec(Strict):
     completion: CompletionSpec = Field(default_factory=CompletionSpec)
     certificate: CertificateSpec | None = Field(default=None, description="completing issues a certificate")
     requires: RequirementSpec | None = Field(default=None, description="who may enrol or be assigned (a gate)")
+    approval: Literal["none", "manager"] = Field(
+        default="none", description="manager: a cohort booking waits for the line manager's (or org admin's) approval")
 
     @model_validator(mode="after")
     def _distinct(self) -> BundleSpec:

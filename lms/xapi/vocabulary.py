@@ -33,6 +33,14 @@ WAIVED = VerbIri(CMI5 + "waived", "was excused from")
 SATISFIED = VerbIri(CMI5 + "satisfied", "satisfied")
 EARNED = VerbIri("https://w3id.org/xapi/tla/verbs/earned", "earned")
 
+
+
+def platform_verb(homepage: str, name: str, display: str) -> VerbIri:
+    """A verb of the platform's own, for an event no ADL, cmi5 or registry verb names (wait-listed,
+    cancelled, absent): ``<XAPI_HOMEPAGE>/xapi/verbs/<name>``, beside the platform's extensions."""
+    return VerbIri(f"{homepage.rstrip('/')}/xapi/verbs/{name}", display)
+
+
 ACTIVITY_TYPES = {
     "platform": "http://activitystrea.ms/schema/1.0/application",
     "bundle": "http://adlnet.gov/expapi/activities/course",

@@ -1,0 +1,1 @@
+"""Cohort events: scheduled in-person or online cohorts of a module, bookings, the register and alumni networks."""
