@@ -23,6 +23,7 @@ from lms.db import utcnow
 from lms.errors import DomainError, NotFound
 from lms.learning.context import catalog
 from lms.orgs.models import Organisation
+from lms.paging import whole_number
 from lms.public_urls import public_base_url
 
 bp = Blueprint("cohorts", __name__)
@@ -184,8 +185,6 @@ def _schedule(session, values: dict, modules: list) -> Cohort:  # noqa: ANN001
 
 
 def _whole(text: str, field: str, message: str) -> int:
-    from lms.paging import whole_number
-
     number = whole_number(text, 0, 100_000)
     if number is None:
         raise DomainError(message, field=field)
