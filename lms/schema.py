@@ -20,6 +20,7 @@ def import_core_models() -> None:
     from lms.api_tokens import models as _api_tokens  # noqa: F401
     from lms.audit import models as _audit  # noqa: F401
     from lms.auth import models as _auth  # noqa: F401
+    from lms.evidence import models as _evidence  # noqa: F401
     from lms.learning import models as _learning  # noqa: F401
     from lms.notices import models as _notices  # noqa: F401
     from lms.orgs import models as _orgs  # noqa: F401

@@ -17,7 +17,7 @@ from lms.xapi.vocabulary import VerbIri
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from lms.catalog.registry import Activity, Module
+    from lms.catalog.registry import Activity, Bundle, Module
     from lms.xapi.platform import Outcome, Thing
 
 # The event of a statement a kind records with Run.record.
@@ -44,6 +44,7 @@ class Run:
     activity: Activity
     progress: ActivityProgress  # or, when a step is only shown, a record of its columns
     now: datetime
+    bundle: Bundle | None = None  # the bundle the person is working through it in
 
     @property
     def content(self) -> Any:

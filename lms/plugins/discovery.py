@@ -123,10 +123,12 @@ def make_plugin_manager(plugins: PluginSet) -> pluggy.PluginManager:
     misspelled hook would otherwise never be called, silently.
     """
     from lms import kinds  # the built-in activity kinds are an internal plugin
+    from lms.evidence import hooks as evidence  # so is assessed evidence
 
     manager = pluggy.PluginManager("lms")
     manager.add_hookspecs(hookspecs)
     manager.register(kinds, name="lms.kinds")
+    manager.register(evidence, name="lms.evidence")
     problems: list[Problem] = []
     named = [*plugins.plugins.items(), *((f"bundle {k}", v) for k, v in plugins.bundle_hooks.items())]
     for name, obj in named:

@@ -32,6 +32,8 @@ ATTENDED = VerbIri(ADL + "attended", "attended")
 WAIVED = VerbIri(CMI5 + "waived", "was excused from")
 SATISFIED = VerbIri(CMI5 + "satisfied", "satisfied")
 EARNED = VerbIri("https://w3id.org/xapi/tla/verbs/earned", "earned")
+# Sent in evidence for assessment (Activity Streams' "submit", listed in the xAPI registry).
+SUBMITTED = VerbIri("http://activitystrea.ms/schema/1.0/submit", "submitted")
 
 ACTIVITY_TYPES = {
     "platform": "http://activitystrea.ms/schema/1.0/application",
@@ -42,12 +44,18 @@ ACTIVITY_TYPES = {
     "question": "http://adlnet.gov/expapi/activities/cmi.interaction",
     "session": "http://adlnet.gov/expapi/activities/meeting",
     "certificate": "https://w3id.org/xapi/tla/activity-types/credential",
+    "evidence": "http://id.tincanapi.com/activitytype/project",
 }
 
 
 def extension(homepage: str, name: str) -> str:
     """The platform's own extensions (how an enrolment came about, when an assignment is due, ...)."""
     return f"{homepage.rstrip('/')}/xapi/extensions/{name}"
+
+
+def platform_verb(homepage: str, name: str, display: str) -> VerbIri:
+    """A verb of the platform's own, where no ADL, cmi5 or registry verb fits (each listed in docs/architecture.md)."""
+    return VerbIri(f"{homepage.rstrip('/')}/xapi/verbs/{name}", display)
 
 
 def activity_iri(base: str, *path: str) -> str:
