@@ -27,6 +27,7 @@ CORE_BLUEPRINTS = (
     "lms.learning.views",
     "lms.learning.eligibility_views",
     "lms.notices.views",
+    "lms.evidence.views",
     "lms.xapi.views",
     "lms.xapi.resource_views",
     "lms.xapi.document_views",
