@@ -82,6 +82,21 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "orgs.people_list": ("/admin/organisations/{org}/people", admins_only()),
     "orgs.person": ("/admin/organisations/{org}/people/{joiner}", admins_only()),
     "notices.index": ("/messages", signed_in()),
+    # Assessed evidence: the assessor's queue and a demo submission waiting in it (the platform admin holds
+    # every role but assesses no organisation's work: an empty queue, and no submission in its scope).
+    "evidence.queue": ("/assessment", expect(FORBIDDEN, anonymous=REDIRECT, assessor=OK, platform_admin=OK)),
+    "evidence.assess": ("/assessment/submissions/{waiting}", expect(FORBIDDEN, anonymous=REDIRECT, assessor=OK)),
+    "evidence.prior_learning_decision": ("/assessment/prior-learning/{rpl}",
+                                         expect(FORBIDDEN, anonymous=REDIRECT, assessor=OK)),
+    "evidence.download": ("/evidence/files/{file}", expect(MISSING, anonymous=REDIRECT, assessor=OK, accreditor=OK)),
+    # The form to ask for a module to be recognised (for oneself or a report: whose enrolment is checked on sending).
+    "evidence.prior_learning_request": ("/prior-learning/senior-management/senior-boards-and-non-executives",
+                                        signed_in()),
+    "evidence.quality": ("/quality-assurance", expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK)),
+    "evidence.assessor_decisions": ("/quality-assurance/assessors/{assessor}",
+                                    expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK)),
+    "evidence.review": ("/quality-assurance/reviews/{review}",
+                        expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK)),
     "certificates.mine": ("/certificates", signed_in()),
     "certificates_api.certificate": ("/api/v1/certificates/{code}", expect(OK)),
     # The holder is the demo manager; their organisation's admins and accreditors may download it.
@@ -111,7 +126,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 # Endpoints that only take POST: their GET answers 405 for everyone (their access is tested by their areas).
 POST_ONLY = {"auth.sign_out", "learning.enrol", "orgs.join_links_csv", "orgs.change_local_module",
              "orgs.password_reset", "orgs.change_role", "certificates.reissue", "notices.read_all",
-             "notices.read_one"}
+             "notices.read_one", "evidence.upload", "evidence.remove_file", "evidence.draw_sample"}
 
 
 @pytest.fixture
@@ -133,6 +148,26 @@ def test_every_route_has_a_row(app):  # noqa: ANN001
     assert set(MATRIX) - endpoints == set()
 
 
+def _evidence_values(session, people) -> dict:  # noqa: ANN001
+    """A submission waiting for the demo assessor, a file, a prior-learning request and a sampled decision."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from lms.evidence.files import store
+    from lms.evidence.models import EvidenceFile, PriorLearningRequest, SampleReview, Submission
+
+    path, digest = store(Path(current_app.config["INSTANCE_PATH"]), b"%PDF-1.7 plan")
+    waiting = session.exec(select(Submission.id).where(Submission.status == "submitted")).first()
+    session.add(EvidenceFile(submission_id=waiting, user_id=session.get(Submission, waiting).user_id, name="plan.pdf",
+                             media_type="application/pdf", size=13, sha256=digest, path=path))
+    session.flush()
+    file_id = session.exec(select(EvidenceFile.id)).first()
+    db.commit()
+    return {"waiting": waiting, "file": file_id, "rpl": session.exec(select(PriorLearningRequest.id)).first(),
+            "review": session.exec(select(SampleReview.id)).first(), "assessor": people["assessor@example.org"].id}
+
+
 def test_every_url_answers_every_role_as_expected(app, client, session):  # noqa: ANN001
     people = seed(session, "demo-password")
     rx1 = session.exec(select(Organisation).where(Organisation.code == "RX1")).one()
@@ -149,7 +184,7 @@ def test_every_url_answers_every_role_as_expected(app, client, session):  # noqa
     image = next((app.extensions["lms.catalog"].module(image_module).path / "images").iterdir())
     values = {"org": rx1.id, "joiner": people["joiner@example.org"].id, "code": code,
               "module": app.extensions["lms.catalog"].bundle("induction").modules[0],
-              "image_module": image_module, "image_path": f"images/{image.name}"}
+              "image_module": image_module, "image_path": f"images/{image.name}", **_evidence_values(session, people)}
     accounts = {"learner": people["joiner@example.org"], "facilitator": people["facilitator@example.org"],
                 "assessor": people["assessor@example.org"], "accreditor": people["accreditor@example.org"],
                 "org_admin": people["orgadmin@example.org"], "other_admin": other_admin,

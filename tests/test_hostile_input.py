@@ -56,6 +56,7 @@ REAL_FIELDS = {
     "email": "guard@example.org", "password": "guard-password-1", "name": "Guard Person", "emails": "",
     "current_password": "not-the-password", "new_password": "guard-password-2", "confirm": "guard-password-2",
     "due_day": "1", "due_month": "1", "due_year": str(date.today().year + 1), "reason": "Issued in error",
+    "outcome": "refer", "feedback": "Say what changed.", "reason_code": "qualification", "evidence": "A diploma",
 }
 PAGE_ROLES = ("anonymous", "learner", "facilitator", "assessor", "accreditor", "org_admin", "platform_admin")
 _ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]\w*)(?:\((?P<options>[^)]*)\))?:)?(?P<name>\w+)>")
@@ -102,8 +103,9 @@ def _world(session, make_org, make_user) -> dict:  # noqa: ANN001
         "valid": {"org_id": org.id, "user_id": people["learner"].id, "bundle_id": "certified", "module_id": "alpha",
                   "activity_id": "lesson", "step": "feedback", "code": code, "token": "no-such-token",
                   "filename": "nhsuk-frontend.min.css", "path": "lesson.md",
-                  "notice_id": notice.id},
-        "fields": {**REAL_FIELDS, "user": str(people["learner"].id), "code": code, "region_id": str(org.region_id)},
+                  "notice_id": notice.id, "file_id": "1", "submission_id": "1", "request_id": "1",
+                  "review_id": "1", "assessor_id": str(people["assessor"].id)},
+        "fields": {**REAL_FIELDS, "user": str(people["learner"].id), "person": str(people["learner"].id), "code": code, "region_id": str(org.region_id)},
         "headers": {
             "api_token": {"Authorization": f"Bearer {token}"},
             "lrs_client": {"Authorization": "Basic " + base64.b64encode(f"{client_row.key}:{SECRET}".encode()).decode(),

@@ -14,7 +14,8 @@ from lms.auth.models import Role, User
 from lms.auth.security import roles_required
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, Forbidden, NotFound
-from lms.evidence import assessment, files, prior_learning, quality, scope, submissions
+from lms.evidence import assessment, files, prior_learning, scope, submissions
+from lms.evidence import quality as second_review
 from lms.evidence.models import EvidenceFile, PriorLearningReason, Submission
 from lms.learning import services as learning
 from lms.learning.context import catalog
@@ -93,7 +94,10 @@ def download(file_id: int) -> Response:
     submission = session.get(Submission, row.submission_id) if row else None
     if row is None or not _may_read(session, row, submission):
         raise NotFound("There is no such file")
-    response = send_file(Path(current_app.config["INSTANCE_PATH"]) / row.path, mimetype=row.media_type,
+    stored = Path(current_app.config["INSTANCE_PATH"]) / row.path
+    if not stored.is_file():
+        raise NotFound("This file is no longer stored")
+    response = send_file(stored, mimetype=row.media_type,
                          as_attachment=True, download_name=row.name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
@@ -226,8 +230,8 @@ def quality() -> str:
     if not scope.accreditor_organisations(current_user):
         raise Forbidden("You are not an accreditor of any organisation")
     return render_template("evidence/quality.html", title="Quality assurance",
-                           assessors=quality.assessors(session, current_user),
-                           reviews=quality.pending_reviews(session, current_user),
+                           assessors=second_review.assessors(session, current_user),
+                           reviews=second_review.pending_reviews(session, current_user),
                            share=current_app.config["EVIDENCE_SAMPLE_SHARE"], module_title=submissions.module_title)
 
 
@@ -236,10 +240,10 @@ def quality() -> str:
 def assessor_decisions(assessor_id: int) -> str:
     session = db.session()
     assessor = session.get(User, assessor_id)
-    found = quality.decisions(session, current_user, assessor_id)
+    found = second_review.decisions(session, current_user, assessor_id)
     if assessor is None or not found:
         raise NotFound("This assessor has made no decisions on work from your organisations")
-    summary = next(s for s in quality.assessors(session, current_user) if s.assessor_id == assessor_id)
+    summary = next(s for s in second_review.assessors(session, current_user) if s.assessor_id == assessor_id)
     return render_template("evidence/assessor_decisions.html", title=f"Decisions by {assessor.name}",
                            assessor=assessor, decisions=found, summary=summary, module_title=submissions.module_title)
 
@@ -248,7 +252,7 @@ def assessor_decisions(assessor_id: int) -> str:
 @roles_required(Role.ACCREDITOR)
 def draw_sample(assessor_id: int) -> Response:
     try:
-        drawn = quality.draw_sample(db.session(), current_user, assessor_id, utcnow())
+        drawn = second_review.draw_sample(db.session(), current_user, assessor_id, utcnow())
     except Conflict as repeated:
         return _back_with(repeated.message, "evidence.assessor_decisions", assessor_id=assessor_id)
     flash(f"{len(drawn)} decision{'' if len(drawn) == 1 else 's'} drawn for second review", "success")
@@ -259,14 +263,14 @@ def draw_sample(assessor_id: int) -> Response:
 @roles_required(Role.ACCREDITOR)
 def review(review_id: int) -> Response | str | tuple[str, int]:
     session = db.session()
-    sample, submission = quality.review_for(session, current_user, review_id)
+    sample, submission = second_review.review_for(session, current_user, review_id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         outcome = request.form.get("outcome", "")
         try:
             if outcome not in ("uphold", "overturn"):
                 raise DomainError("Choose to uphold or overturn the decision", field="outcome")
-            quality.conclude(session, current_user, sample.id, overturn=outcome == "overturn",
+            second_review.conclude(session, current_user, sample.id, overturn=outcome == "overturn",
                              reason=_text("reason"), now=utcnow())
         except Conflict as repeated:
             return _back_with(repeated.message, "evidence.quality")
@@ -278,7 +282,7 @@ def review(review_id: int) -> Response | str | tuple[str, int]:
         else:
             flash(f"The decision is {'overturned' if outcome == 'overturn' else 'upheld'}", "success")
             return redirect(url_for("evidence.quality"))
-        sample, submission = quality.review_for(session, current_user, review_id)
+        sample, submission = second_review.review_for(session, current_user, review_id)
     module, activity, content = assessment.content_of(submission)
     page = render_template(
         "evidence/review.html", title="Second review", sample=sample, submission=submission,
