@@ -125,6 +125,7 @@ def lms_enrolment_reopened(session: Session, enrolment: Enrolment, reason: str, 
     """A completed enrolment is active again because a module it counted was taken back (an accreditor
     overturned the acceptance of evidence on second review), inside that transaction.
 
+    Called once per reopened enrolment, after its row is active again under a new registration.
     ``enrolment`` is as it was when completed (its registration then); ``reason`` is the accreditor's. A
     certificate issued for that completion is revoked here, with the reason. Flush, never commit. Results are
     ignored.
