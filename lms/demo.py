@@ -133,6 +133,7 @@ def _assessed_evidence(session: Session, people: dict[str, User]) -> None:
     """Workplace projects waiting for the demo assessor, acceptances for the accreditor to sample, and a
     request to recognise prior learning waiting for a decision."""
     from lms.evidence import assessment, prior_learning, quality
+    from lms.evidence.models import Submission
 
     now = utcnow()
     assessor = load_principal(session, people["assessor@example.org"].id)
@@ -146,7 +147,7 @@ def _assessed_evidence(session: Session, people: dict[str, User]) -> None:
         _work_through(session, learner, "mid-career", modules=4)
         form = {f"criterion-{key}": [text] for key, text in PROJECT_ANSWERS.items()} | {"action": ["submit"]}
         submit_step(session, learner, "mid-career", "midcareer-workplace-project", "project", "", form, now)
-        submission = assessment.queue(session, assessor, limit=100)[-1].submission
+        submission = session.get(Submission, assessment.queue(session, assessor, limit=100)[-1].submission_id)
         submission.submitted_at = now - timedelta(days=12 - 2 * n)  # oldest first in the queue
         session.add(submission)
         submissions.append(submission)

@@ -33,7 +33,12 @@ MAX_COMMENT = 2000
 
 @dataclass(frozen=True)
 class QueueItem:
-    submission: Submission
+    """One waiting submission as the queue lists it (its columns, not the model: no answers are loaded)."""
+
+    submission_id: int
+    module_id: str
+    attempt: int
+    submitted_at: datetime
     learner_name: str
 
 
@@ -42,7 +47,8 @@ def queue(session: Session, actor: Principal, limit: int = QUEUE_PAGE) -> list[Q
     organisations = scope.assessor_organisations(actor)
     if not organisations:
         return []
-    query = (select(Submission, User.name).join(User, col(User.id) == Submission.user_id)
+    query = (select(Submission.id, Submission.module_id, Submission.attempt, Submission.submitted_at, User.name)
+             .join(User, col(User.id) == Submission.user_id)
              .where(Submission.status == SubmissionStatus.SUBMITTED,
                     col(Submission.organisation_id).in_(organisations), Submission.user_id != actor.id)
              .order_by(col(Submission.submitted_at), col(Submission.id)))
@@ -52,7 +58,7 @@ def queue(session: Session, actor: Principal, limit: int = QUEUE_PAGE) -> list[Q
     managed = reports_of(session, actor.id, all_levels=True)
     if managed:
         query = query.where(col(Submission.user_id).not_in(managed))
-    return [QueueItem(s, name) for s, name in session.exec(query.limit(limit)).all()]
+    return [QueueItem(*row) for row in session.exec(query.limit(limit)).all()]
 
 
 def submission_for(session: Session, actor: Principal, submission_id: int) -> Submission:
