@@ -22,7 +22,6 @@ from lms.learning.progress import complete_for
 from lms.learning.records import person
 from lms.notices.services import notify
 from lms.pages import touch_people
-from lms.people.hierarchy import reports_of
 from lms.xapi import platform as xapi
 from lms.xapi.platform import Thing
 
@@ -44,20 +43,12 @@ class QueueItem:
 
 def queue(session: Session, actor: Principal, limit: int = QUEUE_PAGE) -> list[QueueItem]:
     """Submitted work the assessor may judge, oldest first (not their own, nor their reports')."""
-    organisations = scope.assessor_organisations(actor)
-    if not organisations:
+    query = scope.assessors_work(session, actor, (
+        select(Submission.id, Submission.module_id, Submission.attempt, Submission.submitted_at, User.name)
+        .join(User, col(User.id) == Submission.user_id).where(Submission.status == SubmissionStatus.SUBMITTED)
+        .order_by(col(Submission.submitted_at), col(Submission.id))), Submission)
+    if query is None:
         return []
-    query = (select(Submission.id, Submission.module_id, Submission.attempt, Submission.submitted_at, User.name)
-             .join(User, col(User.id) == Submission.user_id)
-             .where(Submission.status == SubmissionStatus.SUBMITTED,
-                    col(Submission.organisation_id).in_(organisations), Submission.user_id != actor.id)
-             .order_by(col(Submission.submitted_at), col(Submission.id)))
-    bundles = scope.assessor_bundles(session, actor.id)
-    if bundles is not None:
-        query = query.where(col(Submission.bundle_id).in_(bundles))
-    managed = reports_of(session, actor.id, all_levels=True)
-    if managed:
-        query = query.where(col(Submission.user_id).not_in(managed))
     return [QueueItem(*row) for row in session.exec(query.limit(limit)).all()]
 
 

@@ -21,7 +21,7 @@ from lms.learning.progress import refresh_completion
 from lms.learning.records import person
 from lms.notices.services import notify
 from lms.pages import touch_people
-from lms.people.hierarchy import manages, reports_of
+from lms.people.hierarchy import manages
 from lms.xapi import platform as xapi
 from lms.xapi.platform import Thing
 
@@ -79,20 +79,12 @@ def pending(session: Session, learner_id: int, module_id: str) -> PriorLearningR
 
 def queue(session: Session, actor: Principal, limit: int = 50) -> list[tuple[PriorLearningRequest, str]]:
     """Waiting requests the assessor may decide, oldest first."""
-    organisations = scope.assessor_organisations(actor)
-    if not organisations:
+    query = scope.assessors_work(session, actor, (
+        select(PriorLearningRequest, User.name).join(User, col(User.id) == PriorLearningRequest.user_id)
+        .where(PriorLearningRequest.status == RequestStatus.PENDING)
+        .order_by(col(PriorLearningRequest.requested_at), col(PriorLearningRequest.id))), PriorLearningRequest)
+    if query is None:
         return []
-    query = (select(PriorLearningRequest, User.name).join(User, col(User.id) == PriorLearningRequest.user_id)
-             .where(PriorLearningRequest.status == RequestStatus.PENDING,
-                    col(PriorLearningRequest.organisation_id).in_(organisations),
-                    PriorLearningRequest.user_id != actor.id)
-             .order_by(col(PriorLearningRequest.requested_at), col(PriorLearningRequest.id)))
-    bundles = scope.assessor_bundles(session, actor.id)
-    if bundles is not None:
-        query = query.where(col(PriorLearningRequest.bundle_id).in_(bundles))
-    managed = reports_of(session, actor.id, all_levels=True)
-    if managed:
-        query = query.where(col(PriorLearningRequest.user_id).not_in(managed))
     return list(session.exec(query.limit(limit)).all())
 
 

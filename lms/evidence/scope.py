@@ -3,13 +3,14 @@ bundles an assessor is listed for, and never their own work or that of anyone th
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from lms.auth.models import Role
 from lms.auth.principal import Principal
 from lms.errors import Forbidden
 from lms.evidence.models import AssessorBundle
-from lms.people.hierarchy import manages
+from lms.people.hierarchy import manages, reports_of
 
 
 def assessor_organisations(actor: Principal) -> set[int]:
@@ -38,3 +39,17 @@ def require_assessor_of(session: Session, actor: Principal, learner_id: int, org
         raise Forbidden("You do not assess this bundle")
     if manages(session, actor.id, learner_id):
         raise Forbidden("You cannot assess the work of someone you manage")
+
+
+def assessors_work(session: Session, actor: Principal, query: SelectOfScalar, model) -> SelectOfScalar | None:  # noqa: ANN001
+    """``query`` over ``model`` (a table with user_id, organisation_id and bundle_id) narrowed to the work the
+    assessor may judge: their organisations and bundles, never their own nor their reports'. None: no work."""
+    organisations = assessor_organisations(actor)
+    if not organisations:
+        return None
+    query = query.where(col(model.organisation_id).in_(organisations), model.user_id != actor.id)
+    bundles = assessor_bundles(session, actor.id)
+    if bundles is not None:
+        query = query.where(col(model.bundle_id).in_(bundles))
+    managed = reports_of(session, actor.id, all_levels=True)
+    return query.where(col(model.user_id).not_in(managed)) if managed else query

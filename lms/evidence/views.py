@@ -3,6 +3,7 @@ assurance, and asking for prior learning to be recognised."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -34,6 +35,32 @@ def _back_with(message: str, endpoint: str, **values: object) -> Response:
     db.rollback()
     flash(message, "info")
     return redirect(url_for(endpoint, **values))
+
+
+def _handle(act: Callable[[], str], done: str, repeated: tuple[str, dict], field: str) -> tuple[Response | None, dict]:
+    """Run a form's action. Done: its message is flashed and the person goes to ``done``. Already done (a
+    ``Conflict``): they are told and sent to the ``repeated`` endpoint (with its values), nothing changed.
+    Bad input: nothing changed, and the errors by field (``field`` when the error names none) are returned
+    for the page to show again with a 400."""
+    try:
+        message = act()
+    except Conflict as conflict:
+        endpoint, values = repeated
+        return _back_with(conflict.message, endpoint, **values), {}
+    except DomainError as error:
+        if type(error) is not DomainError:
+            raise  # not found, forbidden: the error page
+        db.rollback()
+        return None, {error.field or field: [error.message]}
+    flash(message, "success")
+    return redirect(done), {}
+
+
+def _chosen(name: str, allowed: tuple[str, ...], message: str) -> str:
+    value = request.form.get(name, "")
+    if value not in allowed:
+        raise DomainError(message, field=name)
+    return value
 
 
 # The learner's files ----------------------------------------------------------------------------------------
@@ -123,24 +150,18 @@ def assess(submission_id: int) -> Response | str | tuple[str, int]:
     module, activity, content = assessment.content_of(submission)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        outcome = request.form.get("outcome", "")
-        met = {c.id: {"yes": True, "no": False}.get(request.form.get(f"met-{c.id}", "")) for c in content.criteria}
-        comments = {c.id: _text(f"comment-{c.id}") for c in content.criteria}
-        try:
-            if outcome not in ("accept", "refer"):
-                raise DomainError("Choose to accept or refer the evidence", field="outcome")
+        def act() -> str:
+            outcome = _chosen("outcome", ("accept", "refer"), "Choose to accept or refer the evidence")
+            met = {c.id: {"yes": True, "no": False}.get(request.form.get(f"met-{c.id}", "")) for c in content.criteria}
             assessment.decide(session, current_user, submission.id, accept=outcome == "accept", met=met,
-                              comments=comments, feedback=_text("feedback"), now=utcnow())
-        except Conflict as repeated:
-            return _back_with(repeated.message, "evidence.assess", submission_id=submission_id)
-        except DomainError as error:
-            if type(error) is not DomainError:
-                raise
-            db.rollback()
-            errors = {error.field or "outcome": [error.message]}
-        else:
-            flash(f"Your decision is recorded: {'accepted' if outcome == 'accept' else 'referred'}", "success")
-            return redirect(url_for("evidence.queue"))
+                              comments={c.id: _text(f"comment-{c.id}") for c in content.criteria},
+                              feedback=_text("feedback"), now=utcnow())
+            return f"Your decision is recorded: {'accepted' if outcome == 'accept' else 'referred'}"
+
+        done, errors = _handle(act, url_for("evidence.queue"), ("evidence.assess", {"submission_id": submission_id}),
+                               "outcome")
+        if done:
+            return done
         submission = assessment.submission_for(session, current_user, submission_id)
     learner = session.get(User, submission.user_id)
     page = render_template(
@@ -158,22 +179,15 @@ def prior_learning_decision(request_id: int) -> Response | str | tuple[str, int]
     asked = prior_learning.request_for(session, current_user, request_id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        outcome = request.form.get("outcome", "")
-        try:
-            if outcome not in ("grant", "refuse"):
-                raise DomainError("Choose to grant or refuse the request", field="outcome")
+        def act() -> str:
+            outcome = _chosen("outcome", ("grant", "refuse"), "Choose to grant or refuse the request")
             prior_learning.decide(session, current_user, asked.id, grant=outcome == "grant", reason=_text("reason"),
                                   now=utcnow())
-        except Conflict as repeated:
-            return _back_with(repeated.message, "evidence.queue")
-        except DomainError as error:
-            if type(error) is not DomainError:
-                raise
-            db.rollback()
-            errors = {error.field or "outcome": [error.message]}
-        else:
-            flash(f"Your decision is recorded: {'granted' if outcome == 'grant' else 'refused'}", "success")
-            return redirect(url_for("evidence.queue"))
+            return f"Your decision is recorded: {'granted' if outcome == 'grant' else 'refused'}"
+
+        done, errors = _handle(act, url_for("evidence.queue"), ("evidence.queue", {}), "outcome")
+        if done:
+            return done
         asked = prior_learning.request_for(session, current_user, request_id)
     page = render_template("evidence/prior_learning_decision.html", title="Recognition of prior learning",
                            asked=asked, learner=session.get(User, asked.user_id),
@@ -196,23 +210,18 @@ def prior_learning_request(bundle_id: str, module_id: str) -> Response | str | t
         (u.id, u.name) for u in (session.get(User, i) for i in reports_of(session, current_user.id, all_levels=True))]
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        chosen = whole_number(request.form.get("person"), 1, MAX_ID) or current_user.id
-        try:
+        def act() -> str:
+            chosen = whole_number(request.form.get("person"), 1, MAX_ID) or current_user.id
             if chosen != current_user.id and not manages(session, current_user.id, chosen):
                 raise DomainError("Choose yourself or someone you manage", field="person")
             prior_learning.ask(session, current_user, chosen, bundle.id, module.id,
                                reason_code=request.form.get("reason_code", ""), evidence=_text("evidence"),
                                now=utcnow())
-        except Conflict as repeated:
-            return _back_with(repeated.message, "learning.dashboard")
-        except DomainError as error:
-            if type(error) is not DomainError:
-                raise
-            db.rollback()
-            errors = {error.field or "evidence": [error.message]}
-        else:
-            flash(f"Your request to recognise {module.title} is with an assessor", "success")
-            return redirect(url_for("learning.dashboard"))
+            return f"Your request to recognise {module.title} is with an assessor"
+
+        done, errors = _handle(act, url_for("learning.dashboard"), ("learning.dashboard", {}), "evidence")
+        if done:
+            return done
     if not module.recognisable:
         raise Conflict(f"{module.title} cannot be recognised from prior learning: it must be completed")
     page = render_template("evidence/prior_learning_request.html", title=f"Recognise {module.title}",
@@ -266,22 +275,15 @@ def review(review_id: int) -> Response | str | tuple[str, int]:
     sample, submission = second_review.review_for(session, current_user, review_id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        outcome = request.form.get("outcome", "")
-        try:
-            if outcome not in ("uphold", "overturn"):
-                raise DomainError("Choose to uphold or overturn the decision", field="outcome")
+        def act() -> str:
+            outcome = _chosen("outcome", ("uphold", "overturn"), "Choose to uphold or overturn the decision")
             second_review.conclude(session, current_user, sample.id, overturn=outcome == "overturn",
-                             reason=_text("reason"), now=utcnow())
-        except Conflict as repeated:
-            return _back_with(repeated.message, "evidence.quality")
-        except DomainError as error:
-            if type(error) is not DomainError:
-                raise
-            db.rollback()
-            errors = {error.field or "outcome": [error.message]}
-        else:
-            flash(f"The decision is {'overturned' if outcome == 'overturn' else 'upheld'}", "success")
-            return redirect(url_for("evidence.quality"))
+                                   reason=_text("reason"), now=utcnow())
+            return f"The decision is {'overturned' if outcome == 'overturn' else 'upheld'}"
+
+        done, errors = _handle(act, url_for("evidence.quality"), ("evidence.quality", {}), "outcome")
+        if done:
+            return done
         sample, submission = second_review.review_for(session, current_user, review_id)
     module, activity, content = assessment.content_of(submission)
     page = render_template(
