@@ -88,15 +88,18 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "evidence.assess": ("/assessment/submissions/{waiting}", expect(FORBIDDEN, anonymous=REDIRECT, assessor=OK)),
     "evidence.prior_learning_decision": ("/assessment/prior-learning/{rpl}",
                                          expect(FORBIDDEN, anonymous=REDIRECT, assessor=OK)),
-    "evidence.download": ("/evidence/files/{file}", expect(MISSING, anonymous=REDIRECT, assessor=OK, accreditor=OK)),
+    "evidence.download": ("/evidence/files/{file}", expect(MISSING, anonymous=REDIRECT, assessor=OK, accreditor=OK,
+                                                           platform_admin=OK)),
     # The form to ask for a module to be recognised (for oneself or a report: whose enrolment is checked on sending).
     "evidence.prior_learning_request": ("/prior-learning/senior-management/senior-boards-and-non-executives",
                                         signed_in()),
-    "evidence.quality": ("/quality-assurance", expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK)),
+    # Accreditors quality-assure their organisations' assessment; the platform admin, every organisation's.
+    "evidence.quality": ("/quality-assurance", expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK,
+                                                      platform_admin=OK)),
     "evidence.assessor_decisions": ("/quality-assurance/assessors/{assessor}",
-                                    expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK)),
+                                    expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK, platform_admin=OK)),
     "evidence.review": ("/quality-assurance/reviews/{review}",
-                        expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK)),
+                        expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK, platform_admin=OK)),
     "certificates.mine": ("/certificates", signed_in()),
     "certificates_api.certificate": ("/api/v1/certificates/{code}", expect(OK)),
     # The holder is the demo manager; their organisation's admins and accreditors may download it.

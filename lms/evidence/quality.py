@@ -52,8 +52,8 @@ class AssessorSummary:
         return max(0, self.sample_size - self.sampled)
 
 
-def _organisations(actor: Principal) -> set[int]:
-    organisations = scope.accreditor_organisations(actor)
+def _organisations(session: Session, actor: Principal) -> set[int]:
+    organisations = scope.accreditor_organisations(session, actor)
     if not organisations:
         raise Forbidden("You are not an accreditor of any organisation")
     return organisations
@@ -61,7 +61,7 @@ def _organisations(actor: Principal) -> set[int]:
 
 def assessors(session: Session, actor: Principal) -> list[AssessorSummary]:
     """Every assessor who decided work from the accreditor's organisations, with their counts."""
-    organisations = _organisations(actor)
+    organisations = _organisations(session, actor)
     rows = session.exec(
         select(Submission.assessor_id, User.name, Submission.status, func.count())
         .join(User, col(User.id) == Submission.assessor_id)
@@ -80,7 +80,7 @@ def assessors(session: Session, actor: Principal) -> list[AssessorSummary]:
 
 def decisions(session: Session, actor: Principal, assessor_id: int) -> list[tuple[Submission, str]]:
     """One assessor's decisions on work from the accreditor's organisations, newest first, with learners' names."""
-    organisations = _organisations(actor)
+    organisations = _organisations(session, actor)
     return list(session.exec(
         select(Submission, User.name).join(User, col(User.id) == Submission.user_id)
         .where(Submission.assessor_id == assessor_id, col(Submission.organisation_id).in_(organisations),
@@ -99,7 +99,7 @@ def draw_sample(session: Session, actor: Principal, assessor_id: int, now: datet
     candidates = list(session.exec(
         select(Submission.id).where(Submission.assessor_id == assessor_id,
                                     Submission.status == SubmissionStatus.ACCEPTED,
-                                    col(Submission.organisation_id).in_(_organisations(actor)),
+                                    col(Submission.organisation_id).in_(_organisations(session, actor)),
                                     col(Submission.id).not_in(already))).all())
     chosen = []
     for _ in range(min(summary.to_draw, len(candidates))):
@@ -115,7 +115,7 @@ def draw_sample(session: Session, actor: Principal, assessor_id: int, now: datet
 def review_for(session: Session, actor: Principal, review_id: int) -> tuple[SampleReview, Submission]:
     review = session.get(SampleReview, review_id)
     submission = session.get(Submission, review.submission_id) if review else None
-    if review is None or submission.organisation_id not in _organisations(actor):
+    if review is None or submission.organisation_id not in _organisations(session, actor):
         raise NotFound("There is no such review")
     if submission.user_id == actor.id:
         raise Forbidden("You cannot review a decision on your own work")
@@ -123,7 +123,7 @@ def review_for(session: Session, actor: Principal, review_id: int) -> tuple[Samp
 
 
 def pending_reviews(session: Session, actor: Principal) -> list[tuple[SampleReview, Submission, str]]:
-    organisations = scope.accreditor_organisations(actor)
+    organisations = scope.accreditor_organisations(session, actor)
     if not organisations:
         return []
     return list(session.exec(

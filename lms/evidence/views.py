@@ -102,7 +102,7 @@ def remove_file(file_id: int) -> Response:
 def _may_read(session, row: EvidenceFile, submission: Submission) -> bool:  # noqa: ANN001
     if row.user_id == current_user.id:
         return True
-    if submission.organisation_id in scope.accreditor_organisations(current_user):
+    if submission.organisation_id in scope.accreditor_organisations(session, current_user):
         return True
     try:
         scope.require_assessor_of(session, current_user, submission.user_id, submission.organisation_id,
@@ -236,7 +236,7 @@ def prior_learning_request(bundle_id: str, module_id: str) -> Response | str | t
 @roles_required(Role.ACCREDITOR)
 def quality() -> str:
     session = db.session()
-    if not scope.accreditor_organisations(current_user):
+    if not scope.accreditor_organisations(session, current_user):
         raise Forbidden("You are not an accreditor of any organisation")
     return render_template("evidence/quality.html", title="Quality assurance",
                            assessors=second_review.assessors(session, current_user),
