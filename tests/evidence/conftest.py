@@ -9,12 +9,11 @@ import zipfile
 import pytest
 from sqlmodel import select
 
-import certificates.plugin
 from lms.auth.models import Role
 from lms.learning import services
-from lms.plugins.discovery import PluginSet
 from lms.xapi.models import XapiStatement
 from tests.learning.conftest import finish_module
+from tests.test_access_matrix import plugins, test_config  # noqa: F401  (the shipped content, as the demo runs it)
 
 BUNDLE = "mid-career"
 PROJECT = "midcareer-workplace-project"
@@ -37,18 +36,6 @@ def docx(extra: dict[str, bytes] | None = None) -> bytes:
         for name, data in (extra or {}).items():
             archive.writestr(name, data)
     return buffer.getvalue()
-
-
-@pytest.fixture
-def plugins() -> PluginSet:
-    found = PluginSet.discover()
-    found.plugins.setdefault("certificates", certificates.plugin)
-    return found
-
-
-@pytest.fixture
-def test_config(test_config):  # noqa: ANN001
-    return {**test_config, "EVIDENCE_SAMPLE_SHARE": 0.1}
 
 
 @pytest.fixture
