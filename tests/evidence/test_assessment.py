@@ -139,3 +139,18 @@ def test_a_referral_is_resubmitted_as_a_new_attempt_and_a_decision_is_made_once(
     attempts = session.exec(select(Submission).order_by(Submission.attempt)).all()
     assert [(a.attempt, a.status) for a in attempts] == [(1, "referred"), (2, "submitted")]
     assert attempts[1].answers["difference-made"].startswith("Delayed discharges")
+
+
+def test_an_assessor_listed_for_other_bundles_neither_sees_nor_decides(session, people, ready, principal_of) -> None:  # noqa: ANN001
+    from lms.evidence.models import AssessorBundle
+
+    _submit(session, ready)
+    session.add(AssessorBundle(user_id=people["assessor"].id, bundle_id="management-core"))
+    session.flush()
+    assessor = principal_of(people["assessor"])
+    assert assessment.queue(session, assessor) == []
+    with pytest.raises(Forbidden, match="do not assess this bundle"):
+        _decide(session, assessor, _only(session).id)
+    session.add(AssessorBundle(user_id=people["assessor"].id, bundle_id=BUNDLE))
+    session.flush()
+    assert [i.learner_name for i in assessment.queue(session, assessor)] == ["Lee Learner"]
