@@ -46,6 +46,12 @@ def lms_enrolment_completed(session, enrolment, bundle, actor_id) -> None:  # no
 
 
 @hookimpl
+def lms_enrolment_reopened(session, enrolment, reason, actor_id) -> None:  # noqa: ANN001
+    """A completion taken back (an overturned acceptance): its certificate no longer stands."""
+    services.revoke_for_enrolment(session, enrolment.id, enrolment.registration, actor_id, reason)
+
+
+@hookimpl
 def lms_credentials(session, user_id: int) -> list[Credential]:  # noqa: ANN001
     now = utcnow()
     return [

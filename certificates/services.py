@@ -173,6 +173,15 @@ def for_enrolment(session: Session, enrolment_id: int) -> Certificate | None:
                         .order_by(col(Certificate.issued_at).desc(), col(Certificate.id).desc()).limit(1)).first()
 
 
+def revoke_for_enrolment(session: Session, enrolment_id: int, registration: str, actor_id: int | None,
+                         reason: str) -> list[Certificate]:
+    """Revoke every certificate still standing for one completion of an enrolment (its registration then)."""
+    standing = session.exec(select(Certificate).where(
+        Certificate.enrolment_id == enrolment_id, Certificate.enrolment_registration == registration,
+        col(Certificate.revoked_at).is_(None))).all()
+    return [mark_revoked(session, certificate, actor_id, reason[:500]) for certificate in standing]
+
+
 def held_by(session: Session, user_id: int) -> list[Certificate]:
     return list(session.exec(select(Certificate).where(Certificate.user_id == user_id)
                              .order_by(col(Certificate.issued_at).desc(), col(Certificate.id).desc())).all())

@@ -21,7 +21,7 @@ from lms.learning.gates import Credential  # noqa: E402
 from lms.learning.models import Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus  # noqa: E402
 from lms.models import json_column  # noqa: E402  (a JSON column on a plugin's own table)
 from lms.orgs.models import Organisation  # noqa: E402
-from lms.pages import touch_people  # noqa: E402  (after a Core UPDATE of rows shown on a person's pages)
+from lms.learning_versions import touch_people  # noqa: E402  (after a Core UPDATE of rows shown on a person's pages)
 from lms.plain_query import PlainQuery  # noqa: E402  (a hot read run on the DBAPI cursor)
 from lms.public_urls import external_url, public_base_url  # noqa: E402  (addresses for outside a request)
 from lms.speedups import device as speedup  # noqa: E402  (a speed device's module, or None when SPEEDUPS turns it off)

@@ -12,7 +12,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 
-from lms import db, pages, speedups
+from lms import db, learning_versions, pages, speedups  # noqa: F401  (learning_versions: its flush listener)
 from lms.auth.security import configure_security
 from lms.config import check_production, load_config
 from lms.learning.advancement import configure_advancement
@@ -30,6 +30,7 @@ CORE_BLUEPRINTS = (
     "lms.learning.eligibility_views",
     "lms.notices.views",
     "lms.cohorts.views",
+    "lms.evidence.views",
     "lms.xapi.views",
     "lms.xapi.resource_views",
     "lms.xapi.document_views",

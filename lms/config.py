@@ -77,6 +77,10 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_MIN_LENGTH": 10,
     # Largest upload accepted, in bytes (staff CSV files, evidence).
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    # Largest evidence file a learner may attach, in bytes (a request larger than MAX_CONTENT_LENGTH is refused first).
+    "EVIDENCE_MAX_FILE_BYTES": 5 * 1024 * 1024,
+    # Share of each assessor's acceptances an accreditor's sample takes for second review (never fewer than one).
+    "EVIDENCE_SAMPLE_SHARE": 0.1,
     # Cookie flags; Secure is forced on in production.
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_HTTPONLY": True,

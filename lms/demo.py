@@ -114,7 +114,57 @@ def seed(session: Session, password: str, *, rng: random.Random | None = None) -
     if "senior-management" in catalog().bundles:
         learning.enrol(session, manager, manager.id, "senior-management")
         _work_through(session, manager, "senior-management", modules=1)
+    if "mid-career" in catalog().bundles:
+        _assessed_evidence(session, people)
     return people
+
+
+# The mid-career workplace project's demo answers: what a manager would write against each criterion.
+PROJECT_ANSWERS = {
+    "shared-purpose": "With the council's reablement lead and a care home manager, agreed one aim: people medically fit "
+                      "for discharge go home or to reablement within 48 hours.",
+    "system-understanding": "Learned that reablement places are commissioned weekly by the council and care homes need "
+                            "24 hours' notice to assess; we changed our referral timing to fit both.",
+    "behaviours": "Invited the care home staff to chair our weekly huddle so the most junior voices were heard first.",
+    "difference-made": "Delays over 48 hours fell from 14 to 6 a week over 10 weeks (huddle log attached).",
+    "reflection": "Feedback said I moved to solutions too fast; I now ask partners what they need before proposing.",
+}
+
+
+def _assessed_evidence(session: Session, people: dict[str, User]) -> None:
+    """Workplace projects waiting for the demo assessor, acceptances for the accreditor to sample, and a
+    request to recognise prior learning waiting for a decision."""
+    from lms.evidence import assessment, prior_learning, quality
+    from lms.evidence.models import Submission
+
+    now = utcnow()
+    assessor = load_principal(session, people["assessor@example.org"].id)
+    rx1 = people["assessor@example.org"].organisation_id
+    staff = session.exec(select(User).where(User.organisation_id == rx1, User.email.like("staff%"))
+                         .order_by(User.id)).all()[:5]
+    submissions = []
+    for n, user in enumerate(staff):
+        learner = load_principal(session, user.id)
+        learning.enrol(session, learner, learner.id, "mid-career")
+        _work_through(session, learner, "mid-career", modules=4)
+        form = {f"criterion-{key}": [text] for key, text in PROJECT_ANSWERS.items()} | {"action": ["submit"]}
+        submit_step(session, learner, "mid-career", "midcareer-workplace-project", "project", "", form, now)
+        submission = session.get(Submission, assessment.queue(session, assessor, limit=100)[-1].submission_id)
+        submission.submitted_at = now - timedelta(days=12 - 2 * n)  # oldest first in the queue
+        session.add(submission)
+        submissions.append(submission)
+    content = catalog().module("midcareer-workplace-project").activity("project").content
+    for submission in submissions[:2]:  # two already accepted: the accreditor's sample comes from these
+        assessment.decide(session, assessor, submission.id, accept=True, met={c.id: True for c in content.criteria},
+                          comments={}, feedback="Clear shared aim with partners, and the measure shows the change.",
+                          now=now)
+    quality.draw_sample(session, load_principal(session, people["accreditor@example.org"].id), assessor.id, now)
+    manager = load_principal(session, people["manager@example.org"].id)
+    if "senior-management" in catalog().bundles:
+        prior_learning.ask(session, manager, manager.id, "senior-management", "senior-governance-and-regulation",
+                           reason_code="equivalent_programme", now=now,
+                           evidence="Completed the trust's Board Assurance and Governance programme (2 days, 2023), "
+                                    "covering assurance, the duty of candour and working with the CQC.")
 
 
 def _add_local_modules(session: Session, admin, orgs: dict[str, Organisation]) -> None:  # noqa: ANN001

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
-from itertools import chain
 from typing import Any
 
 from cachetools import TTLCache
 from flask import Flask, current_app, g, request, session as cookie_session
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import Connection, bindparam, event, update
-from sqlmodel import Session
 
-from lms.auth.models import User
 from lms.auth.principal import current_person
 
 # Stands in for what differs between two responses of the same page: the script nonce.
 NONCE_MARK = "\x00csp-nonce\x00"
 READS = frozenset({"GET", "HEAD"})
-# People per UPDATE: well under every database's limit on bound parameters.
-CHUNK = 500
-
-_BUMP = (update(User).where(User.id.in_(bindparam("ids", expanding=True)))
-         .values(learning_version=User.learning_version + 1))
 
 
 class PageStore:
@@ -57,7 +48,7 @@ def personal_page(view: Callable[..., Any]) -> Callable[..., Any]:
     """Serve a signed-in person's GET page from the store while nothing of theirs has changed.
 
     The key holds the person's learning version, which every write to their records bumps in the same
-    transaction (see ``touch_changed_people``), so a page is never shown after the records under it have
+    transaction (see ``lms.learning_versions``), so a page is never shown after the records under it have
     changed, from any worker or command. Only pages built from the person's own rows (and the content),
     that flash nothing on GET, may use this: while a message waits to be shown nothing is served or kept.
     The store's age limit bounds how late the passing of time (a due date going by) shows.
@@ -97,36 +88,3 @@ def _hollow(page: str) -> str:
 
 def _fill(page: str) -> str:
     return page.replace(NONCE_MARK, g.get("csp_nonce", ""))
-
-
-def touch_people(connection: Connection | Session, user_ids: Iterable[int | None]) -> None:
-    """Bump these people's learning version: their cached pages are not served again.
-
-    Writes that bypass the ORM's flush (Core UPDATEs) to rows shown on a person's pages call this.
-    """
-    ids = sorted({i for i in user_ids if i is not None})
-    for start in range(0, len(ids), CHUNK):
-        connection.execute(_BUMP, {"ids": ids[start:start + CHUNK]})
-
-
-@event.listens_for(Session, "after_flush")
-def touch_changed_people(session: Session, _context: Any) -> None:
-    """Bump the version of everyone whose rows this flush added, changed or deleted: any row with a
-    ``user_id`` (enrolments, progress, attempts, roles, certificates, and whatever plugins add) or the
-    person's own row. Once per person per transaction: the commit makes the bump and the rows visible together."""
-    touched: set[int] = session.info.setdefault("lms.touched_people", set())
-    people = set()
-    for row in chain(session.new, session.dirty, session.deleted):
-        person = row.id if isinstance(row, User) else getattr(row, "user_id", None)
-        if isinstance(person, int) and person not in touched:
-            people.add(person)
-    if people:
-        touch_people(session.connection(), people)
-        touched.update(people)
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_touched(session: Session) -> None:
-    # After a commit, or any rollback (a savepoint's included: a bump it undid must be made again).
-    session.info.pop("lms.touched_people", None)

@@ -18,6 +18,7 @@ from lms.api_tokens import models as _api_tokens  # noqa: F401
 from lms.audit import models as _audit  # noqa: F401
 from lms.auth import models as _auth  # noqa: F401
 from lms.cohorts import models as _cohorts  # noqa: F401
+from lms.evidence import models as _evidence  # noqa: F401
 from lms.learning import models as _learning  # noqa: F401
 from lms.models import metadata
 from lms.notices import models as _notices  # noqa: F401

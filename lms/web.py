@@ -56,6 +56,8 @@ DEFAULT_NAVIGATION = (
     NavItem("Cohorts", "cohorts.home"),
     NavItem("Facilitate", "cohorts.facilitate", (Role.FACILITATOR,)),
     NavItem("Organisation admin", "orgs.home", (Role.ORG_ADMIN,)),
+    NavItem("Assessment", "evidence.queue", (Role.ASSESSOR,)),
+    NavItem("Quality assurance", "evidence.quality", (Role.ACCREDITOR,)),
 )
 # The NHS.UK component macros every page may call, as Jinja globals: loaded once, where an import at the
 # top of the layout ran on every render. Name: (component folder, macro).

@@ -100,6 +100,24 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "cohorts.new_cohort": ("/facilitate/new", facilitators_only()),
     "cohorts.cohort": ("/facilitate/cohorts/{cohort}", facilitators_only()),
     "cohorts.register": ("/facilitate/sessions/{cohort_session}/register", facilitators_only()),
+    # Assessed evidence: the assessor's queue and a demo submission waiting in it (the platform admin holds
+    # every role but assesses no organisation's work: an empty queue, and no submission in its scope).
+    "evidence.queue": ("/assessment", expect(FORBIDDEN, anonymous=REDIRECT, assessor=OK, platform_admin=OK)),
+    "evidence.assess": ("/assessment/submissions/{waiting}", expect(FORBIDDEN, anonymous=REDIRECT, assessor=OK)),
+    "evidence.prior_learning_decision": ("/assessment/prior-learning/{rpl}",
+                                         expect(FORBIDDEN, anonymous=REDIRECT, assessor=OK)),
+    "evidence.download": ("/evidence/files/{file}", expect(MISSING, anonymous=REDIRECT, assessor=OK, accreditor=OK,
+                                                           platform_admin=OK)),
+    # The form to ask for a module to be recognised (for oneself or a report: whose enrolment is checked on sending).
+    "evidence.prior_learning_request": ("/prior-learning/senior-management/senior-boards-and-non-executives",
+                                        signed_in()),
+    # Accreditors quality-assure their organisations' assessment; the platform admin, every organisation's.
+    "evidence.quality": ("/quality-assurance", expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK,
+                                                      platform_admin=OK)),
+    "evidence.assessor_decisions": ("/quality-assurance/assessors/{assessor}",
+                                    expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK, platform_admin=OK)),
+    "evidence.review": ("/quality-assurance/reviews/{review}",
+                        expect(FORBIDDEN, anonymous=REDIRECT, accreditor=OK, platform_admin=OK)),
     "certificates.mine": ("/certificates", signed_in()),
     "certificates_api.certificate": ("/api/v1/certificates/{code}", expect(OK)),
     # The holder is the demo manager; their organisation's admins and accreditors may download it.
@@ -130,7 +148,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 POST_ONLY = {"auth.sign_out", "learning.enrol", "orgs.join_links_csv", "orgs.change_local_module",
              "orgs.password_reset", "orgs.change_role", "certificates.reissue", "notices.read_all",
              "notices.read_one", "auth.time_zone", "cohorts.decide", "cohorts.join_directory",
-             "cohorts.leave_directory", "cohorts.cancel_session", "cohorts.cancel_cohort", "cohorts.finish"}
+             "cohorts.leave_directory", "cohorts.cancel_session", "cohorts.cancel_cohort", "cohorts.finish",
+             "evidence.upload", "evidence.remove_file", "evidence.draw_sample"}
 
 
 @pytest.fixture
@@ -150,6 +169,26 @@ def test_every_route_has_a_row(app):  # noqa: ANN001
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints - set(MATRIX) - POST_ONLY == set()
     assert set(MATRIX) - endpoints == set()
+
+
+def _evidence_values(session, people) -> dict:  # noqa: ANN001
+    """A submission waiting for the demo assessor, a file, a prior-learning request and a sampled decision."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from lms.evidence.files import store
+    from lms.evidence.models import EvidenceFile, PriorLearningRequest, SampleReview, Submission
+
+    path, digest = store(Path(current_app.config["INSTANCE_PATH"]), b"%PDF-1.7 plan")
+    waiting = session.exec(select(Submission.id).where(Submission.status == "submitted")).first()
+    session.add(EvidenceFile(submission_id=waiting, user_id=session.get(Submission, waiting).user_id, name="plan.pdf",
+                             media_type="application/pdf", size=13, sha256=digest, path=path))
+    session.flush()
+    file_id = session.exec(select(EvidenceFile.id)).first()
+    db.commit()
+    return {"waiting": waiting, "file": file_id, "rpl": session.exec(select(PriorLearningRequest.id)).first(),
+            "review": session.exec(select(SampleReview.id)).first(), "assessor": people["assessor@example.org"].id}
 
 
 def test_every_url_answers_every_role_as_expected(app, client, session):  # noqa: ANN001
@@ -175,7 +214,7 @@ def test_every_url_answers_every_role_as_expected(app, client, session):  # noqa
     values = {"org": rx1.id, "joiner": people["joiner@example.org"].id, "code": code,
               "cohort": under_way.id, "cohort_session": today.id, "booking": booking,
               "module": app.extensions["lms.catalog"].bundle("induction").modules[0],
-              "image_module": image_module, "image_path": f"images/{image.name}"}
+              "image_module": image_module, "image_path": f"images/{image.name}", **_evidence_values(session, people)}
     accounts = {"learner": people["joiner@example.org"], "facilitator": people["facilitator@example.org"],
                 "assessor": people["assessor@example.org"], "accreditor": people["accreditor@example.org"],
                 "org_admin": people["orgadmin@example.org"], "other_admin": other_admin,

@@ -61,6 +61,8 @@ REAL_FIELDS = {
     "capacity": "10", "first_day": "1", "first_month": "1", "first_year": str(date.today().year + 1), "spacing": "7",
     "starts": "09:30", "ends": "16:30", "venue": "Guard venue", "online_link": "https://example.org/guard",
     "accessibility": "Step-free", "rule": "every", "percent": "80", "module": "alpha",
+    # Evidence: an assessor's decision and a prior-learning request.
+    "outcome": "refer", "feedback": "Say what changed.", "reason_code": "qualification", "evidence": "A diploma",
 }
 PAGE_ROLES = ("anonymous", "learner", "facilitator", "assessor", "accreditor", "org_admin", "platform_admin")
 _ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]\w*)(?:\((?P<options>[^)]*)\))?:)?(?P<name>\w+)>")
@@ -109,9 +111,11 @@ def _world(session, make_org, make_user) -> dict:  # noqa: ANN001
                   "activity_id": "lesson", "step": "feedback", "code": code, "token": "no-such-token",
                   "filename": "nhsuk-frontend.min.css", "path": "lesson.md",
                   "notice_id": notice.id, "cohort_id": cohort.id, "session_id": sitting.id, "booking_id": booking.id,
-                  "region_id": org.region_id},
-        "fields": {**REAL_FIELDS, "user": str(people["learner"].id), "code": code, "region_id": str(org.region_id),
-                   "organisation": str(org.id), f"mark-{people['learner'].id}": "attended"},
+                  "region_id": org.region_id, "file_id": "1", "submission_id": "1", "request_id": "1",
+                  "review_id": "1", "assessor_id": str(people["assessor"].id)},
+        "fields": {**REAL_FIELDS, "user": str(people["learner"].id), "person": str(people["learner"].id), "code": code,
+                   "region_id": str(org.region_id), "organisation": str(org.id),
+                   f"mark-{people['learner'].id}": "attended"},
         "headers": {
             "api_token": {"Authorization": f"Bearer {token}"},
             "lrs_client": {"Authorization": "Basic " + base64.b64encode(f"{client_row.key}:{SECRET}".encode()).decode(),

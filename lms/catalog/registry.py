@@ -43,6 +43,7 @@ class Module:
     activities: tuple[Activity, ...]
     path: Path
     iri: str | None = None
+    recognisable: bool = True  # false: recognition of prior learning may not stand in for it
 
     @property
     def estimated_minutes(self) -> int:

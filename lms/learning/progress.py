@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from sqlmodel import Session, select
 from lms.auth.principal import Principal
 from lms.catalog.registry import Activity, Bundle, Module
 from lms.kinds.base import ActivityKind, FormData, Run, Screen
-from lms.learning.completion import evaluate
+from lms.learning.completion import evaluate, module_order
 from lms.learning.context import EnrolmentContext, done_modules, load_context, lock_person, read_context
 from lms.learning import records
 from lms.learning.models import ActivityProgress, Enrolment, EnrolmentStatus, ModuleProgress, ProgressStatus
@@ -227,3 +228,52 @@ def refresh_completion(session: Session, user_id: int, actor_id: int | None, now
             hooks().lms_enrolment_completed(session=session, enrolment=enrolment, bundle=bundle, actor_id=actor_id)
             completed.append(enrolment)
     return completed
+
+
+def complete_for(session: Session, user_id: int, bundle_id: str, module_id: str, activity_id: str,
+                 actor_id: int, now: datetime) -> list[Enrolment]:
+    """Complete a person's activity on someone else's decision (an assessor accepting evidence), and with it
+    the module and any bundle it completes; returns the enrolments completed."""
+    lock_person(session, user_id)
+    context = load_context(session, user_id, bundle_id)
+    module = context.module(module_id)
+    module.activity(activity_id)
+    progress = (_progress_row(session, user_id, module.id, activity_id)
+                or ActivityProgress(user_id=user_id, module_id=module.id, activity_id=activity_id, state={}))
+    progress.status, progress.completed_at, progress.updated_at = ProgressStatus.COMPLETED, now, now
+    session.add(progress)
+    module_row = _start_module(session, context, module, now)
+    session.flush()
+    if not _complete_module_if_done(session, user_id, module, module_row, now):
+        return []
+    records.module_completed(session, user_id, context.enrolment, context.bundle, module, now)
+    return refresh_completion(session, user_id, actor_id, now)
+
+
+def reopen_module(session: Session, user_id: int, module_id: str, activity_id: str, now: datetime) -> list[Enrolment]:
+    """Undo an activity's completion (an overturned decision): the activity and its module are open again,
+    and every enrolment completed with the module counting is active again under a new registration (its
+    next completion is a new one, with a new certificate). Returns the enrolments reopened, as they were."""
+    lock_person(session, user_id)
+    progress = _progress_row(session, user_id, module_id, activity_id)
+    if progress is not None:
+        progress.status, progress.completed_at, progress.updated_at = ProgressStatus.IN_PROGRESS, None, now
+        session.add(progress)
+    row = session.exec(select(ModuleProgress).where(ModuleProgress.user_id == user_id,
+                                                    ModuleProgress.module_id == module_id)).first()
+    if row is not None and row.status == ProgressStatus.COMPLETED:
+        row.status, row.completed_at, row.updated_at = ProgressStatus.IN_PROGRESS, None, now
+        session.add(row)
+    content = catalog()
+    reopened = []
+    for enrolment in session.exec(select(Enrolment).where(Enrolment.user_id == user_id,
+                                                          Enrolment.status == EnrolmentStatus.COMPLETED)).all():
+        bundle = content.bundles.get(enrolment.bundle_id)
+        if bundle is None or module_id not in module_order(bundle, enrolment.local_module_ids):
+            continue
+        reopened.append(Enrolment.model_validate(enrolment.model_dump()))  # as completed, for the caller
+        enrolment.status, enrolment.completed_at = EnrolmentStatus.ACTIVE, None
+        enrolment.registration = str(uuid.uuid4())
+        session.add(enrolment)
+    session.flush()
+    return reopened

@@ -84,7 +84,7 @@ def activity(bundle_id: str, module_id: str, activity_id: str, step: str = "") -
     if request.method == "GET":
         # The ORM session is made only if the step uses it (a quiz reads its attempt there): a lesson page
         # reads through db.reader(), and making and dropping an unused session was 4 % of its cost.
-        return _render_step(services.activity_page(LocalProxy(db.session), current_person(), *where.values(), step,
+        return render_step(services.activity_page(LocalProxy(db.session), current_person(), *where.values(), step,
                                                    utcnow(), reads=db.reader()))
     session = db.session()
     try:
@@ -98,7 +98,7 @@ def activity(bundle_id: str, module_id: str, activity_id: str, step: str = "") -
             raise  # not found, forbidden: the error page
         db.rollback()
         page = services.activity_page(session, current_user, *where.values(), step, utcnow(), reads=db.reader())
-        return _render_step(page, error), 400
+        return render_step(page, error), 400
     completed = list(result.completed_enrolments)
     # The certificate moment: an activity that ends a bundle leads to the bundle's completion page, at once when
     # the activity is finished, else from its last step (a knowledge check's result: see kinds/quiz/result.html).
@@ -115,7 +115,7 @@ def activity(bundle_id: str, module_id: str, activity_id: str, step: str = "") -
                             activity_id=result.next_activity.id))
 
 
-def _render_step(page: services.ActivityPage, error: DomainError | None = None) -> str:
+def render_step(page: services.ActivityPage, error: DomainError | None = None) -> str:
     errors = {error.field or "action": [error.message]} if error else {}
     where = dict(bundle_id=page.context.bundle.id, module_id=page.module.id, activity_id=page.activity.id)
     return render_template(

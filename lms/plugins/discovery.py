@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import pluggy
 
 from lms.errors import ContentError, PluginError, Problem
+from lms.evidence import hooks as evidence_hooks
 from lms.kinds import builtin as builtin_kinds
 from lms.plugins import hookspecs
 from lms.plugins.compat import incompatibility
@@ -126,6 +127,7 @@ def make_plugin_manager(plugins: PluginSet) -> pluggy.PluginManager:
     manager = pluggy.PluginManager("lms")
     manager.add_hookspecs(hookspecs)
     manager.register(builtin_kinds, name="lms.kinds")  # the built-in activity kinds: an internal plugin
+    manager.register(evidence_hooks, name="lms.evidence")  # so is assessed evidence
     problems: list[Problem] = []
     named = [*plugins.plugins.items(), *((f"bundle {k}", v) for k, v in plugins.bundle_hooks.items())]
     for name, obj in named:

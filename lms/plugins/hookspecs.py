@@ -124,6 +124,18 @@ def lms_enrolment_completed(session: Session, enrolment: Enrolment, bundle: Bund
 
 
 @hookspec
+def lms_enrolment_reopened(session: Session, enrolment: Enrolment, reason: str, actor_id: int | None) -> None:
+    """A completed enrolment is active again because a module it counted was taken back (an accreditor
+    overturned the acceptance of evidence on second review), inside that transaction.
+
+    Called once per reopened enrolment, after its row is active again under a new registration.
+    ``enrolment`` is as it was when completed (its registration then); ``reason`` is the accreditor's. A
+    certificate issued for that completion is revoked here, with the reason. Flush, never commit. Results are
+    ignored.
+    """
+
+
+@hookspec
 def lms_statement_recorded(session: Session, statement: Statement) -> None:
     """An xAPI statement has just been stored, inside the same transaction.
 

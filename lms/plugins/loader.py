@@ -82,7 +82,7 @@ def _load_module(path: Path, kinds: dict[str, ActivityKind], standards: dict[str
     return Module(
         id=spec.id, version=spec.version, title=spec.title, summary=spec.summary, scope=spec.scope,
         organisation=spec.organisation, standards=tuple(spec.standards), activities=tuple(activities),
-        path=folder, iri=spec.iri,
+        path=folder, iri=spec.iri, recognisable=spec.recognisable,
     )
 
 

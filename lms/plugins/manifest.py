@@ -88,6 +88,7 @@ class ModuleSpec(Strict):
     scope: Literal["national", "local"] = "national"
     organisation: str | None = Field(default=None, description="local modules: the owning organisation's code")
     standards: list[StandardId] = Field(default_factory=list)
+    recognisable: bool = Field(default=True, description="false: prior learning can never stand in for it")
     activities: list[ActivitySpec] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -126,14 +126,18 @@ def _result(outcome: Outcome | None) -> Result | None:
 
 
 def record(session, actor: Agent, verb: vocab.VerbIri, obj, *, context: Context | None = None,  # noqa: ANN001
-           result: Result | None = None, at: datetime | None = None) -> str:
-    """Build, check and store one statement in the session's transaction; returns its id."""
+           result: Result | None = None, at: datetime | None = None, authority: Person | None = None) -> str:
+    """Build, check and store one statement in the session's transaction; returns its id.
+
+    The authority is the platform, or ``authority``: the person whose judgement the statement records
+    (an assessor's decision)."""
     statement = Statement(id=statement_ids.time_based(1)[0], actor=actor,
                           verb=Verb(id=verb.iri, display=LanguageMap({LANGUAGE: verb.display})), object=obj,
                           context=context, result=result, timestamp=at or utcnow())
     data = json.loads(statement.to_json("1.0.3"))
     validate_statement(data)  # a builder bug must fail loudly, not store a malformed statement
-    writer = store.Writer(authority=platform_authority(), forward=bool(_config("XAPI_FORWARD_URL")),
+    asserted = json.loads(agent(authority).to_json("1.0.3")) if authority is not None else platform_authority()
+    writer = store.Writer(authority=asserted, forward=bool(_config("XAPI_FORWARD_URL")),
                           notify=store.notifier(hooks(), session))
     caches = current_app.extensions.setdefault("lms.xapi.activities", {})
     (statement_id,) = store.store(session.connection(), [data], writer, version="1.0.3", path="statement",
@@ -277,3 +281,25 @@ def earned(session, person: Person, certificate: Thing, *, bundle: Thing, regist
     """Earned a certificate (certificate.id: its verification code)."""
     return record(session, agent(person), vocab.EARNED, _activity("certificate", certificate, "certificates", certificate.id),
                   context=_context(registration, [bundle_activity(bundle)]), at=at)
+
+
+def assessed(session, person: Person, activity: Thing, *, module: Thing, bundle: Thing, registration: str,  # noqa: ANN001
+             success: bool, assessor: Person, feedback: str, at: datetime | None = None) -> str:
+    """An assessor's decision on submitted evidence: passed (accepted) or failed (referred), on the
+    assessor's authority, with their feedback as the response."""
+    return record(session, agent(person), vocab.PASSED if success else vocab.FAILED,
+                  activity_within(module, activity, "evidence"),
+                  context=_context(registration, [module_activity(module)], [bundle_activity(bundle)],
+                                   instructor=assessor),
+                  result=_result(Outcome(success=success, completion=success, response=feedback[:1000])),
+                  at=at, authority=assessor)
+
+
+def overturned(session, person: Person, activity: Thing, *, module: Thing, bundle: Thing, registration: str,  # noqa: ANN001
+               reason: str, accreditor: Person, at: datetime | None = None) -> str:
+    """An accreditor overturned an acceptance on second review: the evidence no longer counts."""
+    verb = vocab.platform_verb(_config("XAPI_HOMEPAGE"), "overturned", "had an assessment overturned for")
+    return record(session, agent(person), verb, activity_within(module, activity, "evidence"),
+                  context=_context(registration, [module_activity(module)], [bundle_activity(bundle)],
+                                   instructor=accreditor, extensions=_ext("reason", reason)),
+                  result=_result(Outcome(success=False, completion=False)), at=at, authority=accreditor)

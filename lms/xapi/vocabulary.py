@@ -32,12 +32,14 @@ ATTENDED = VerbIri(ADL + "attended", "attended")
 WAIVED = VerbIri(CMI5 + "waived", "was excused from")
 SATISFIED = VerbIri(CMI5 + "satisfied", "satisfied")
 EARNED = VerbIri("https://w3id.org/xapi/tla/verbs/earned", "earned")
-
+# Sent in evidence for assessment (Activity Streams' "submit", listed in the xAPI registry).
+SUBMITTED = VerbIri("http://activitystrea.ms/schema/1.0/submit", "submitted")
 
 
 def platform_verb(homepage: str, name: str, display: str) -> VerbIri:
-    """A verb of the platform's own, for an event no ADL, cmi5 or registry verb names (wait-listed,
-    cancelled, absent): ``<XAPI_HOMEPAGE>/xapi/verbs/<name>``, beside the platform's extensions."""
+    """A verb of the platform's own, for an event no ADL, cmi5 or registry verb names (wait-listed, cancelled,
+    absent, overturned): ``<XAPI_HOMEPAGE>/xapi/verbs/<name>``, beside the platform's extensions (each listed in
+    docs/content.md or docs/architecture.md)."""
     return VerbIri(f"{homepage.rstrip('/')}/xapi/verbs/{name}", display)
 
 
@@ -50,6 +52,7 @@ ACTIVITY_TYPES = {
     "question": "http://adlnet.gov/expapi/activities/cmi.interaction",
     "session": "http://adlnet.gov/expapi/activities/meeting",
     "certificate": "https://w3id.org/xapi/tla/activity-types/credential",
+    "evidence": "http://id.tincanapi.com/activitytype/project",
 }
 
 

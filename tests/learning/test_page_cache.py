@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from lms import db, pages
+from lms import db, learning_versions, pages
 from lms.auth.models import Role, RoleAssignment, User
 from lms.learning import services
 from lms.web import CSRF_MESSAGE
@@ -120,7 +120,7 @@ def test_a_core_update_names_the_people_it_changed(session, make_user, login_as,
     user = make_user()
     client = login_as(user)
     client.get("/")
-    pages.touch_people(session, [user.id])  # what a Core UPDATE of a person's rows does (certificate revocation)
+    learning_versions.touch_people(session, [user.id])  # what a Core UPDATE of a person's rows does (certificate revocation)
     db.commit()
     client.get("/")
     assert len(builds) == 2

@@ -17,10 +17,11 @@ def test_a_completed_bundle_is_logged_and_counted_on_the_dashboard(app, session,
     from lms.learning import services
 
     content = app.extensions["lms.catalog"]
-    # The shortest open bundle its modules alone complete: no gate, no choices, only lessons and quizzes.
-    bundle = min((b for b in content.bundles.values() if b.requires is None and not b.choice_groups and all(
-        a.kind in ("lesson", "quiz") for m in b.modules for a in content.module(m).activities)),
-        key=lambda b: len(b.modules))
+    # The smallest bundle anyone may enrol on and finish alone: no gate, no choices, only lessons and quizzes
+    # (an assessor signs evidence off, which no learner can do for themselves).
+    bundle = min((b for b in content.bundles.values() if b.requires is None and not b.choice_groups
+                  and all(a.kind in ("lesson", "quiz") for m in b.modules for a in content.module(m).activities)),
+                 key=lambda b: len(b.modules))
     user = make_user()
     me = principal_of(user)
     services.enrol(session, me, user.id, bundle.id)
