@@ -13,8 +13,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_login.utils import _create_identifier  # noqa: E402
-
 from bench.common import default_workers, fresh_database, gunicorn, wrk  # noqa: E402
 from lms import db, schema  # noqa: E402
 from lms.app import create_app  # noqa: E402
@@ -73,15 +71,10 @@ def seed(app, people: int, progress: int) -> None:  # noqa: ANN001
 
 
 def session_cookie(app, user_id: int) -> str:  # noqa: ANN001
-    """The cookie a browser holds after signing in from this machine and loading one page.
-
-    Sign-in binds the session to the client's address and user agent (``_id``; wrk sends none) and the
-    first page with a form adds its CSRF secret. A cookie without them would be rewritten on every request.
-    """
-    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
-        identifier = _create_identifier()
+    """The cookie a browser holds after signing in and loading one page (whose form added its CSRF secret:
+    a cookie without it would be rewritten on every request)."""
     serializer = app.session_interface.get_signing_serializer(app)
-    return serializer.dumps({"_user_id": f"{user_id}:1", "_fresh": True, "_permanent": True, "_id": identifier,
+    return serializer.dumps({"_user_id": f"{user_id}:1", "_fresh": True, "_permanent": True,
                              "csrf_token": secrets.token_hex(20)})
 
 

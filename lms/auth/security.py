@@ -80,7 +80,10 @@ def configure_security(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
+    # Flask-Login's "basic" protection hashes the address and browser on every request only to mark the session
+    # not fresh; no page asks for a fresh sign-in, so it protected nothing. Sessions end for real through
+    # users.session_version (sign-out everywhere, password change).
+    login_manager.session_protection = None
     login_manager.anonymous_user = AnonymousPrincipal
 
     @app.before_request
