@@ -15,6 +15,8 @@ from lms.auth.security import load_principal
 from lms.auth.services import create_user
 from lms.cohorts.demo import seed_cohorts
 from lms.db import utcnow
+from lms.evidence import assessment, prior_learning, quality
+from lms.evidence.models import Submission
 from lms.learning import services as learning
 from lms.learning.models import Enrolment, QuizAttempt
 from lms.learning.progress import submit_step
@@ -134,9 +136,6 @@ PROJECT_ANSWERS = {
 def _assessed_evidence(session: Session, people: dict[str, User]) -> None:
     """Workplace projects waiting for the demo assessor, acceptances for the accreditor to sample, and a
     request to recognise prior learning waiting for a decision."""
-    from lms.evidence import assessment, prior_learning, quality
-    from lms.evidence.models import Submission
-
     now = utcnow()
     assessor = load_principal(session, people["assessor@example.org"].id)
     rx1 = people["assessor@example.org"].organisation_id
