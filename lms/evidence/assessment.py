@@ -18,7 +18,7 @@ from lms.evidence import scope
 from lms.evidence.kind import EvidenceContent
 from lms.evidence.models import Judgement, Submission, SubmissionStatus
 from lms.learning.context import catalog, load_context
-from lms.learning.progress import complete_for
+from lms.learning.progress import record_for
 from lms.learning.records import person
 from lms.notices.services import notify
 from lms.learning_versions import touch_people
@@ -114,7 +114,8 @@ def decide(session: Session, actor: Principal, submission_id: int, *, accept: bo
            body=feedback, link=f"/learning/{bundle.id}/{module.id}/{activity.id}",
            dedupe_key=f"evidence.decided:{submission.id}")
     if accept:
-        complete_for(session, submission.user_id, bundle.id, module.id, activity.id, actor.id, now)
+        # Its passed statement is recorded above, with the assessor as authority: no further events here.
+        record_for(session, submission.user_id, actor.id, bundle.id, module.id, activity.id, [], now, complete=True)
     session.flush()
     return submission
 

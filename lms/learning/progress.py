@@ -139,7 +139,8 @@ def record_for(session: Session, user_id: int, actor_id: int | None, bundle_id: 
                activity_id: str, events: list[tuple[str, dict[str, Any]]], now: datetime, *,
                complete: bool = False) -> bool:
     """Record what happened to a person's activity outside their own steps (someone else's action: a
-    facilitator's register, a place freed by another), completing the activity when ``complete``.
+    facilitator's register, an assessor's acceptance, a place freed by another), completing the activity when
+    ``complete``.
 
     The statements (``events`` as a kind's ``Run.record`` makes them) are stored in this transaction; a
     completed activity completes the module and the bundles it finishes, as a step of the person's own
@@ -228,26 +229,6 @@ def refresh_completion(session: Session, user_id: int, actor_id: int | None, now
             hooks().lms_enrolment_completed(session=session, enrolment=enrolment, bundle=bundle, actor_id=actor_id)
             completed.append(enrolment)
     return completed
-
-
-def complete_for(session: Session, user_id: int, bundle_id: str, module_id: str, activity_id: str,
-                 actor_id: int, now: datetime) -> list[Enrolment]:
-    """Complete a person's activity on someone else's decision (an assessor accepting evidence), and with it
-    the module and any bundle it completes; returns the enrolments completed."""
-    lock_person(session, user_id)
-    context = load_context(session, user_id, bundle_id)
-    module = context.module(module_id)
-    module.activity(activity_id)
-    progress = (_progress_row(session, user_id, module.id, activity_id)
-                or ActivityProgress(user_id=user_id, module_id=module.id, activity_id=activity_id, state={}))
-    progress.status, progress.completed_at, progress.updated_at = ProgressStatus.COMPLETED, now, now
-    session.add(progress)
-    module_row = _start_module(session, context, module, now)
-    session.flush()
-    if not _complete_module_if_done(session, user_id, module, module_row, now):
-        return []
-    records.module_completed(session, user_id, context.enrolment, context.bundle, module, now)
-    return refresh_completion(session, user_id, actor_id, now)
 
 
 def reopen_module(session: Session, user_id: int, module_id: str, activity_id: str, now: datetime) -> list[Enrolment]:

@@ -10,7 +10,9 @@ import pytest
 from sqlmodel import select
 
 from lms.auth.models import Role
+from lms.db import utcnow
 from lms.learning import services
+from lms.learning.progress import record_for
 from lms.xapi.models import XapiStatement
 from tests.learning.conftest import finish_module
 from tests.test_access_matrix import plugins, test_config  # noqa: F401  (the shipped content, as the demo runs it)
@@ -20,6 +22,7 @@ PROJECT = "midcareer-workplace-project"
 ACTIVITY = "project"
 ONLINE = ("midcareer-collaborative-leadership", "midcareer-whole-system", "midcareer-behaviours-and-culture",
           "midcareer-preparing-for-your-cohort")
+COHORT = "midcareer-in-person-cohort"
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63"
                     "f8ffff3f0005fe02fea7d6a5be0000000049454e44ae426082")
@@ -56,10 +59,16 @@ def ready(session, people, principal_of):  # noqa: ANN001
     """The learner enrolled on the mid-career programme with its online modules done: only the project is left."""
     learner = principal_of(people["learner"])
     services.enrol(session, learner, learner.id, BUNDLE)
-    for module_id in ONLINE:
-        finish_module(session, learner, BUNDLE, module_id)
-    session.flush()
+    finish_before_project(session, learner)
     return learner
+
+
+def finish_before_project(session, principal) -> None:  # noqa: ANN001
+    """The online modules done, and the in-person cohort attended (as a facilitator's register completes it)."""
+    for module_id in ONLINE:
+        finish_module(session, principal, BUNDLE, module_id)
+    record_for(session, principal.id, None, BUNDLE, COHORT, "cohort", [], utcnow(), complete=True)
+    session.flush()
 
 
 def answers(**overrides: str) -> dict[str, list[str]]:

@@ -77,13 +77,11 @@ def test_an_assessor_out_of_scope_cannot_decide(session, people, ready, principa
 
 def test_an_assessor_never_assesses_their_own_submission(session, people, principal_of) -> None:  # noqa: ANN001
     from lms.learning import services
-    from tests.evidence.conftest import ONLINE
-    from tests.learning.conftest import finish_module
+    from tests.evidence.conftest import finish_before_project
 
     assessor = principal_of(people["assessor"])
     services.enrol(session, assessor, assessor.id, BUNDLE)
-    for module_id in ONLINE:
-        finish_module(session, assessor, BUNDLE, module_id)
+    finish_before_project(session, assessor)
     _submit(session, assessor)
     assert assessment.queue(session, assessor) == []
     with pytest.raises(Forbidden, match="your own work"):
