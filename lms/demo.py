@@ -144,7 +144,8 @@ def _assessed_evidence(session: Session, people: dict[str, User]) -> None:
     submissions = []
     for n, user in enumerate(staff):
         learner = load_principal(session, user.id)
-        learning.enrol(session, learner, learner.id, "mid-career")
+        if "mid-career" not in learning.enrolled_bundle_ids(session, user.id):  # some booked a cohort already
+            learning.enrol(session, learner, learner.id, "mid-career")
         _work_through(session, learner, "mid-career", modules=4)
         form = {f"criterion-{key}": [text] for key, text in PROJECT_ANSWERS.items()} | {"action": ["submit"]}
         submit_step(session, learner, "mid-career", "midcareer-workplace-project", "project", "", form, now)
