@@ -12,8 +12,9 @@ from lms.auth.models import User
 from lms.cohorts.booking import sessions_of
 from lms.cohorts.models import AlumniListing, AlumniMembership, AttendanceRule, Booking, Cohort, CohortStatus
 from lms.cohorts.records import place_path
-from lms.errors import DomainError, Forbidden
+from lms.errors import Forbidden
 from lms.orgs.models import Organisation, Region
+from lms.written import written
 
 CONTACT_LIMIT = 300
 
@@ -90,11 +91,7 @@ def join_directory(session: Session, user: User, region_id: int, contact: str, n
     """List the person in their network's directory (or change how they prefer to be contacted)."""
     if not is_alum(session, user.id, region_id):
         raise Forbidden("Only alumni of this network can join its directory")
-    contact = contact.strip()
-    if not contact:
-        raise DomainError("Say how fellow alumni can contact you", field="contact")
-    if len(contact) > CONTACT_LIMIT:
-        raise DomainError(f"Keep it to {CONTACT_LIMIT} characters", field="contact")
+    contact = written(contact, "contact", limit=CONTACT_LIMIT, missing="Say how fellow alumni can contact you")
     listing = session.exec(select(AlumniListing).where(AlumniListing.user_id == user.id,
                                                        AlumniListing.region_id == region_id)).first()
     listing = listing or AlumniListing(user_id=user.id, region_id=region_id, contact=contact)

@@ -19,6 +19,7 @@ from lms.cohorts.models import (AlumniMembership, Attendance, AttendanceRule, Bo
 from lms.cohorts.schedule import cohort_to_run, session_to_run
 from lms.errors import Conflict, DomainError
 from lms.kinds.base import FormData, one_value
+from lms.written import written
 from lms.xapi.platform import Outcome
 
 NOTE_LIMIT = 500
@@ -177,9 +178,4 @@ def _active(session: Session, cohort_id: int) -> list[Booking]:
 
 
 def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("Say why, so the people booked know", field="reason")
-    if len(reason) > 500:
-        raise DomainError("Keep the reason to 500 characters", field="reason")
-    return reason
+    return written(reason, "reason", limit=500, missing="Say why, so the people booked know")

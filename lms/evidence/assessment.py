@@ -22,6 +22,7 @@ from lms.learning.progress import record_for
 from lms.learning.records import person
 from lms.notices.services import notify
 from lms.learning_versions import touch_people
+from lms.written import written
 from lms.xapi import platform as xapi
 from lms.xapi.platform import Thing
 
@@ -75,16 +76,12 @@ def decide(session: Session, actor: Principal, submission_id: int, *, accept: bo
     if submission.status != SubmissionStatus.SUBMITTED:
         raise Conflict("This submission has already been decided")
     module, activity, content = content_of(submission)
-    feedback = feedback.strip()
     for criterion in content.criteria:
         if met.get(criterion.id) is None:
             raise DomainError(f"Say whether this criterion is met: {criterion.text}", field=f"met-{criterion.id}")
         if len(comments.get(criterion.id, "")) > MAX_COMMENT:
             raise DomainError(f"Write at most {MAX_COMMENT} characters", field=f"comment-{criterion.id}")
-    if not feedback:
-        raise DomainError("Write feedback for the learner", field="feedback")
-    if len(feedback) > MAX_FEEDBACK:
-        raise DomainError(f"Write at most {MAX_FEEDBACK} characters of feedback", field="feedback")
+    feedback = written(feedback, "feedback", limit=MAX_FEEDBACK, missing="Write feedback for the learner")
     if accept and not all(met[c.id] for c in content.criteria):
         raise DomainError("Evidence can only be accepted when every criterion is met: refer it instead",
                           field="outcome")

@@ -22,6 +22,7 @@ from lms.learning.records import person
 from lms.notices.services import notify
 from lms.learning_versions import touch_people
 from lms.people.hierarchy import manages
+from lms.written import written
 from lms.xapi import platform as xapi
 from lms.xapi.platform import Thing
 
@@ -49,11 +50,7 @@ def ask(session: Session, actor: Principal, learner_id: int, bundle_id: str, mod
                           field="module_id")
     if reason_code not in {r.value for r in PriorLearningReason}:
         raise DomainError("Choose the reason prior learning covers this module", field="reason_code")
-    evidence = evidence.strip()
-    if not evidence:
-        raise DomainError("Describe the evidence of your prior learning", field="evidence")
-    if len(evidence) > MAX_EVIDENCE:
-        raise DomainError(f"Write at most {MAX_EVIDENCE} characters", field="evidence")
+    evidence = written(evidence, "evidence", limit=MAX_EVIDENCE, missing="Describe the evidence of your prior learning")
     row = _module_row(session, learner_id, module_id)
     if row is not None and row.status in DONE:
         raise Conflict(f"{module.title} is already done")
@@ -102,11 +99,7 @@ def decide(session: Session, actor: Principal, request_id: int, *, grant: bool, 
     request = request_for(session, actor, request_id)
     if request.status != RequestStatus.PENDING:
         raise Conflict("This request has already been decided")
-    reason = reason.strip()
-    if not reason:
-        raise DomainError("Give the reason for your decision", field="reason")
-    if len(reason) > MAX_REASON:
-        raise DomainError(f"Write at most {MAX_REASON} characters", field="reason")
+    reason = written(reason, "reason", limit=MAX_REASON, missing="Give the reason for your decision")
     status = RequestStatus.GRANTED if grant else RequestStatus.REFUSED
     claimed = session.execute(
         update(PriorLearningRequest).where(PriorLearningRequest.id == request.id,

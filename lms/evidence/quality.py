@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 from lms.audit.services import record as audit
 from lms.auth.models import User
 from lms.auth.principal import Principal
-from lms.errors import Conflict, DomainError, Forbidden, NotFound
+from lms.errors import Conflict, Forbidden, NotFound
 from lms.evidence import scope
 from lms.evidence.models import ReviewOutcome, SampleReview, Submission, SubmissionStatus
 from lms.learning.context import catalog, load_context
@@ -24,6 +24,7 @@ from lms.learning.progress import reopen_module
 from lms.learning.records import person
 from lms.notices.services import notify
 from lms.learning_versions import touch_people
+from lms.written import written
 from lms.xapi import platform as xapi
 from lms.xapi.platform import Thing
 
@@ -140,11 +141,8 @@ def conclude(session: Session, actor: Principal, review_id: int, *, overturn: bo
     review, submission = review_for(session, actor, review_id)
     if review.outcome != ReviewOutcome.PENDING:
         raise Conflict("This decision has already been reviewed")
-    reason = reason.strip()
-    if overturn and not reason:
-        raise DomainError("Give the reason for overturning the decision", field="reason")
-    if len(reason) > MAX_REASON:
-        raise DomainError(f"Write at most {MAX_REASON} characters", field="reason")
+    reason = written(reason, "reason", limit=MAX_REASON,
+                     missing="Give the reason for overturning the decision" if overturn else None)
     outcome = ReviewOutcome.OVERTURNED if overturn else ReviewOutcome.UPHELD
     claimed = session.execute(
         update(SampleReview).where(SampleReview.id == review.id, SampleReview.outcome == ReviewOutcome.PENDING)
