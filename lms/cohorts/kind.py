@@ -15,9 +15,9 @@ from pydantic import Field, model_validator
 
 from lms.auth.models import User
 from lms.cohorts import booking as bookings
-from lms.errors import DomainError, NotFound, Problem
+from lms.errors import DomainError, NotFound
 from lms.kinds.base import ActivityKind, FormData, Run, Screen, one_value
-from lms.plugins.manifest import Strict, Text, parse_toml
+from lms.plugins.manifest import Strict, Text
 from lms.xapi.vocabulary import ACTIVITY_TYPES
 
 LENSES = ("collaborative leadership", "cross-sector awareness", "behavioural expectations")
@@ -62,10 +62,7 @@ class CohortKind(ActivityKind):
     label = "In-person cohort"
     activity_type = ACTIVITY_TYPES["session"]
     template_folder = Path(__file__).parent / "kind_templates"
-
-    def load(self, source: Path | None, module_dir: Path) -> tuple[CohortContent | None, list[Problem]]:
-        assert source is not None
-        return parse_toml(source, CohortContent)
+    content_schema = CohortContent
 
     def show(self, run: Run, step: str) -> Screen:
         if step:

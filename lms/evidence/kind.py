@@ -7,11 +7,11 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
-from lms.errors import Conflict, DomainError, NotFound, Problem
+from lms.errors import Conflict, DomainError, NotFound
 from lms.evidence import submissions
 from lms.evidence.models import SubmissionStatus
 from lms.kinds.base import ActivityKind, FormData, Run, Screen, one_value
-from lms.plugins.manifest import Identifier, StandardId, Strict, Text, parse_toml
+from lms.plugins.manifest import Identifier, StandardId, Strict, Text
 from lms.xapi.vocabulary import ACTIVITY_TYPES, SUBMITTED
 
 MAX_ANSWER = 5000  # characters against one criterion
@@ -47,10 +47,7 @@ class EvidenceKind(ActivityKind):
     label = "Assessed evidence"
     activity_type = ACTIVITY_TYPES["evidence"]
     template_folder = Path(__file__).parent / "templates"
-
-    def load(self, source: Path | None, module_dir: Path) -> tuple[EvidenceContent | None, list[Problem]]:
-        assert source is not None
-        return parse_toml(source, EvidenceContent)
+    content_schema = EvidenceContent
 
     def show(self, run: Run, step: str) -> Screen:
         if step:

@@ -12,6 +12,7 @@ from jinja2 import FileSystemLoader, PrefixLoader
 
 from lms.errors import Problem
 from lms.learning.models import ActivityProgress, ProgressStatus
+from lms.plugins.manifest import parse_toml
 from lms.xapi.vocabulary import VerbIri
 
 if TYPE_CHECKING:
@@ -126,9 +127,14 @@ class ActivityKind:
     activity_type: ClassVar[str] = "http://adlnet.gov/expapi/activities/interaction"
     # A folder of the kind's own templates, loaded as kinds/<name>/<file> (None: the kind has none).
     template_folder: ClassVar[Path | None] = None
+    # The activity file's model (a ``Strict`` pydantic model): the default ``load`` reads the file with it.
+    content_schema: ClassVar[type | None] = None
 
     def load(self, source: Path | None, module_dir: Path) -> tuple[Any, list[Problem]]:
-        raise NotImplementedError
+        if self.content_schema is None:
+            raise NotImplementedError(f"{type(self).__name__} needs a content_schema or a load method of its own")
+        assert source is not None  # needs_source: the loader found the activity's file
+        return parse_toml(source, self.content_schema)
 
     def show(self, run: Run, step: str) -> Screen:
         raise NotImplementedError

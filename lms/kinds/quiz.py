@@ -21,10 +21,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 from sqlmodel import col, select
 
-from lms.errors import Conflict, DomainError, NotFound, Problem
+from lms.errors import Conflict, DomainError, NotFound
 from lms.kinds.base import ActivityKind, FormData, Run, Screen, one_value
 from lms.learning.models import QuizAttempt
-from lms.plugins.manifest import Identifier, Strict, Text, parse_toml
+from lms.plugins.manifest import Identifier, Strict, Text
 from lms.xapi.vocabulary import ACTIVITY_TYPES
 
 
@@ -104,10 +104,7 @@ class QuizKind(ActivityKind):
     label = "Knowledge check"
     activity_type = ACTIVITY_TYPES["quiz"]
     template_folder = Path(__file__).parent / "templates" / "quiz"
-
-    def load(self, source: Path | None, module_dir: Path) -> tuple[QuizContent | None, list[Problem]]:
-        assert source is not None
-        return parse_toml(source, QuizContent)
+    content_schema = QuizContent
 
     # Run time ------------------------------------------------------------------------------
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from lms.api import (ActivityKind, DomainError, FormData, NotFound, Outcome, Problem, Run, Screen, Strict, Verb,
-                     one_value, parse_toml)
+from lms.api import ActivityKind, DomainError, FormData, NotFound, Outcome, Run, Screen, Strict, Verb, one_value
 
 # From the xAPI registry; past tense in en-GB, as statements display it.
 REFLECTED = Verb("http://id.tincanapi.com/verb/reflected", "reflected on")
@@ -27,9 +26,7 @@ class ReflectionKind(ActivityKind):
     label = "Reflection"
     activity_type = "http://id.tincanapi.com/activitytype/reflection"
     template_folder = Path(__file__).parent / "templates"
-
-    def load(self, source: Path | None, module_dir: Path) -> tuple[ReflectionContent | None, list[Problem]]:
-        return parse_toml(source, ReflectionContent)
+    content_schema = ReflectionContent
 
     def show(self, run: Run, step: str) -> Screen:
         if step:
