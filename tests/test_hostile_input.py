@@ -11,7 +11,6 @@ is reported at once.
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import quote
@@ -35,6 +34,7 @@ from lms.notices.services import notify
 from lms.xapi import clients
 from tests.conftest import fixture_plugins
 from tests.learning.conftest import finish_module
+from tests.routes import ARGUMENT, variables
 
 HOSTILE = (
     str(2**31),  # one past the largest id PostgreSQL's INTEGER columns hold
@@ -65,7 +65,6 @@ REAL_FIELDS = {
     "outcome": "refer", "feedback": "Say what changed.", "reason_code": "qualification", "evidence": "A diploma",
 }
 PAGE_ROLES = ("anonymous", "learner", "facilitator", "assessor", "accreditor", "org_admin", "platform_admin")
-_ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]\w*)(?:\((?P<options>[^)]*)\))?:)?(?P<name>\w+)>")
 SECRET = "guard-lrs-secret"
 
 
@@ -160,15 +159,11 @@ def test_the_guard_walks_plugin_routes_and_the_lean_apps_routes(app):  # noqa: A
 
 
 def _path(rule: Rule, values: dict[str, str]) -> str:
-    return _ARGUMENT.sub(lambda found: quote(values[found["name"]], safe=""), rule.rule)
+    return ARGUMENT.sub(lambda found: quote(values[found["name"]], safe=""), rule.rule)
 
 
 def _valid(rule: Rule, real: dict) -> dict[str, str]:
-    values = {}
-    for found in _ARGUMENT.finditer(rule.rule):
-        name, options = found["name"], found["options"]
-        values[name] = options.split(",")[0].strip(" '\"") if found["converter"] == "any" else str(real[name])
-    return values
+    return {v.name: v.first_option if v.converter == "any" else str(real[v.name]) for v in variables(rule)}
 
 
 class _Reads:
