@@ -63,17 +63,24 @@ def choices(session: Session, user: User, module_id: str, now: datetime) -> list
     mine = {b.cohort_id: b for b in session.exec(select(Booking).where(Booking.user_id == user.id)).all()}
     cohorts = session.exec(select(Cohort).where(Cohort.module_id == module_id, Cohort.status == CohortStatus.OPEN)).all()
     networks = alumni_regions(session, user.id)
+    shown = [c for c in cohorts if c.id in mine or not (c.booking_closes_at <= now or (
+        c.attendance_rule == AttendanceRule.NONE and c.region_id not in networks))]
+    ids = [c.id for c in shown]
+    # Every shown cohort's bookings counted and sessions read in two queries, not two per cohort.
+    counts: dict[tuple[int, str], int] = {
+        (cohort_id, status): n for cohort_id, status, n in session.exec(
+            select(Booking.cohort_id, Booking.status, func.count()).where(col(Booking.cohort_id).in_(ids))
+            .group_by(Booking.cohort_id, Booking.status)).all()}
+    sittings: dict[int, list[CohortSession]] = {cohort_id: [] for cohort_id in ids}
+    for sitting in session.exec(select(CohortSession).where(col(CohortSession.cohort_id).in_(ids))
+                                .order_by(CohortSession.starts_at, CohortSession.id)).all():
+        sittings[sitting.cohort_id].append(sitting)
     found = []
-    for cohort in cohorts:
-        booking = mine.get(cohort.id)
-        if booking is None and (cohort.booking_closes_at <= now or (
-                cohort.attendance_rule == AttendanceRule.NONE and cohort.region_id not in networks)):
-            continue
-        counts = dict(session.exec(select(Booking.status, func.count()).where(Booking.cohort_id == cohort.id)
-                                   .group_by(Booking.status)).all())
-        taken = sum(counts.get(s, 0) for s in HOLDS_A_PLACE)
-        found.append(Choice(cohort, sessions_of(session, cohort.id), max(cohort.capacity - taken, 0),
-                            counts.get(BookingStatus.WAITLISTED, 0), cohort.region_id == region_id, booking))
+    for cohort in shown:
+        taken = sum(counts.get((cohort.id, s), 0) for s in HOLDS_A_PLACE)
+        found.append(Choice(cohort, sittings[cohort.id], max(cohort.capacity - taken, 0),
+                            counts.get((cohort.id, BookingStatus.WAITLISTED), 0), cohort.region_id == region_id,
+                            mine.get(cohort.id)))
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(found, key=lambda c: (not c.near, c.first_starts_at or far, c.cohort.id))
 
